@@ -1,0 +1,106 @@
+"""funnelcore: the marketing-to-sales funnel, executable and typed.
+
+Marketing broadcasts one message to a large audience and produces leads; sales moves each deal
+through the sales process, one-on-one, to WON or LOST. funnelcore keeps the two apart: marketing
+may open deals at LEAD and do nothing else, a complex sale is closed only by a sales rep, and a
+commodity ordered directly is credited to the marketing that produced its lead.
+
+``from funnelcore import X`` is the one documented import path.
+"""
+
+from __future__ import annotations
+
+from funnelcore._actors import Actor, Customer, Marketing, Role, SalesRep, System
+from funnelcore._deal import ClosedDeal, Deal, Evidence, OpenDeal, StageChange
+from funnelcore._interactions import (
+    DEFAULT_SMALL_GROUP_LIMIT,
+    Activity,
+    Communication,
+    InteractionKind,
+    SalesInteraction,
+    classify,
+)
+from funnelcore._leads import Lead, LeadSource, Predisposition, Product, ProductKind
+from funnelcore._marketing import Audience, Campaign, MarketingMessage, Medium
+from funnelcore._presets import (
+    ABLE_AND_LIKELY_TO_BUY,
+    COMPELLING_REASONS_RECORDED,
+    OBJECTIONS_HANDLED,
+    PERMISSION_GIVEN,
+)
+from funnelcore._process import Guard, Move, SalesProcess, StageSetting
+from funnelcore._stages import ForecastCategory, Stage
+from funnelcore.errors import (
+    ActorNotAllowedError,
+    FunnelError,
+    GuardFailedError,
+    IllegalMoveError,
+    InvalidHistoryError,
+    InvalidRecordError,
+    MoveRejectedError,
+    OutOfOrderError,
+    ProcessDefinitionError,
+    TerminalStageError,
+    UnknownStageError,
+    WrongProcessError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # stages and processes
+    "Stage",
+    "ForecastCategory",
+    "SalesProcess",
+    "Move",
+    "Guard",
+    "StageSetting",
+    "PERMISSION_GIVEN",
+    "ABLE_AND_LIKELY_TO_BUY",
+    "COMPELLING_REASONS_RECORDED",
+    "OBJECTIONS_HANDLED",
+    # actors
+    "Actor",
+    "Role",
+    "Marketing",
+    "SalesRep",
+    "Customer",
+    "System",
+    # marketing
+    "Audience",
+    "Medium",
+    "MarketingMessage",
+    "Campaign",
+    # leads, products, deals
+    "Lead",
+    "LeadSource",
+    "Predisposition",
+    "Product",
+    "ProductKind",
+    "Deal",
+    "OpenDeal",
+    "ClosedDeal",
+    "StageChange",
+    "Evidence",
+    # communication
+    "SalesInteraction",
+    "InteractionKind",
+    "Communication",
+    "Activity",
+    "classify",
+    "DEFAULT_SMALL_GROUP_LIMIT",
+    # errors
+    "FunnelError",
+    "InvalidRecordError",
+    "UnknownStageError",
+    "ProcessDefinitionError",
+    "MoveRejectedError",
+    "IllegalMoveError",
+    "GuardFailedError",
+    "ActorNotAllowedError",
+    "TerminalStageError",
+    "OutOfOrderError",
+    "WrongProcessError",
+    "InvalidHistoryError",
+    "__version__",
+]

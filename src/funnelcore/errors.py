@@ -1,0 +1,172 @@
+"""The errors funnelcore raises.
+
+Every error derives from :class:`FunnelError`; leaves also derive from the built-in exception
+that fits (:class:`ValueError` for bad values), so callers can catch either. Errors carry their
+data as attributes (``deal_id``, ``stage``, ``move``, ``actor``, ``reason``, ``problems``) and
+their message says what was refused, where and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "ActorNotAllowedError",
+    "FunnelError",
+    "GuardFailedError",
+    "IllegalMoveError",
+    "InvalidHistoryError",
+    "InvalidRecordError",
+    "MoveRejectedError",
+    "OutOfOrderError",
+    "ProcessDefinitionError",
+    "TerminalStageError",
+    "UnknownStageError",
+    "WrongProcessError",
+]
+
+
+class FunnelError(Exception):
+    """The root of every error funnelcore raises on purpose."""
+
+
+class InvalidRecordError(FunnelError, ValueError):
+    """A record was built with a value that breaks a domain rule.
+
+    Attributes:
+        record: the record type's name, e.g. ``"MarketingMessage"``.
+        field: the offending field.
+        reason: why the value is refused.
+    """
+
+    def __init__(self, record: str, field: str, reason: str) -> None:
+        self.record = record
+        self.field = field
+        self.reason = reason
+        super().__init__(f"invalid {record}.{field}: {reason}")
+
+
+class UnknownStageError(FunnelError, ValueError):
+    """A stage name or member does not belong to the process.
+
+    Attributes:
+        stage: what was asked for.
+        process: the process name.
+        known: the stage names the process has.
+    """
+
+    def __init__(self, stage: object, process: str, known: Iterable[str]) -> None:
+        self.stage = stage
+        self.process = process
+        self.known = tuple(known)
+        super().__init__(
+            f"unknown stage {stage!r} for process {process!r}; "
+            f"known stages: {', '.join(self.known)}"
+        )
+
+
+class ProcessDefinitionError(FunnelError, ValueError):
+    """A process definition is unusable; ``problems`` lists every problem found, not just one.
+
+    Attributes:
+        process: the process name.
+        problems: one sentence per problem.
+    """
+
+    def __init__(self, process: str, problems: Iterable[str]) -> None:
+        self.process = process
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        count = len(self.problems)
+        super().__init__(
+            f"process {process!r} has {count} problem{'s' if count != 1 else ''}:\n{lines}"
+        )
+
+
+class MoveRejectedError(FunnelError, ValueError):
+    """A move of a deal was refused; the deal is unchanged.
+
+    The subclass says which rule refused it. Invariant I6: a rejected move changes nothing and
+    raises a typed error that says why.
+
+    Attributes:
+        deal_id: the deal's id.
+        stage: the stage the deal is in (its value, e.g. ``"proposal"``).
+        move: the move asked for, e.g. ``"qualify"`` or ``"proposal -> won"``.
+        actor: a short description of who tried, e.g. ``"Marketing('Brand team')"``.
+        reason: why it was refused.
+    """
+
+    #: What kind of refusal this is; used in the message.
+    kind = "move rejected"
+
+    def __init__(self, *, deal_id: str, stage: str, move: str, actor: str, reason: str) -> None:
+        self.deal_id = deal_id
+        self.stage = stage
+        self.move = move
+        self.actor = actor
+        self.reason = reason
+        super().__init__(
+            f"deal {deal_id!r} at {stage.upper()}: cannot {move} by {actor}: {self.kind}: {reason}"
+        )
+
+
+class IllegalMoveError(MoveRejectedError):
+    """The process has no such move from the deal's stage (for example a skipped stage)."""
+
+    kind = "illegal move"
+
+
+class GuardFailedError(MoveRejectedError):
+    """The move exists, but its guard is not satisfied by the evidence given.
+
+    Attributes:
+        guard: the guard's name, e.g. ``"permission"``.
+    """
+
+    kind = "guard failed"
+
+    def __init__(
+        self, *, deal_id: str, stage: str, move: str, actor: str, reason: str, guard: str
+    ) -> None:
+        self.guard = guard
+        super().__init__(deal_id=deal_id, stage=stage, move=move, actor=actor, reason=reason)
+
+
+class ActorNotAllowedError(MoveRejectedError):
+    """The actor's role may not make this move (for example marketing closing a deal)."""
+
+    kind = "actor not allowed"
+
+
+class TerminalStageError(MoveRejectedError):
+    """The deal is WON or LOST; nothing moves out of a terminal stage (invariant I5)."""
+
+    kind = "terminal stage"
+
+
+class OutOfOrderError(MoveRejectedError):
+    """The move is dated before the deal's previous move."""
+
+    kind = "out of order"
+
+
+class WrongProcessError(MoveRejectedError):
+    """The deal belongs to another process than the one asked to move it."""
+
+    kind = "wrong process"
+
+
+class InvalidHistoryError(FunnelError, ValueError):
+    """A history is not a legal path through the process, so no deal can be rebuilt from it.
+
+    Attributes:
+        index: the 0-based position of the first offending change in the history.
+        reason: why that change is refused.
+    """
+
+    def __init__(self, *, deal_id: str, index: int, reason: str) -> None:
+        self.deal_id = deal_id
+        self.index = index
+        self.reason = reason
+        super().__init__(f"history of deal {deal_id!r} is not legal at change {index}: {reason}")
