@@ -1,0 +1,5 @@
+"""Run the ``funnelcore`` command: ``python -m funnelcore``."""
+
+from funnelcore.cli import main
+
+raise SystemExit(main())
