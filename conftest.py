@@ -1,0 +1,28 @@
+"""Runs the code in the docs and in docstrings as tests (Sybil).
+
+``docs/**/*.md``: ```python fences (``>>>`` examples and plain blocks) run in page order, sharing
+one namespace per page. ``src/**/*.py``: ``>>>`` examples in docstrings.
+"""
+
+from __future__ import annotations
+
+from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
+
+from sybil import Sybil
+from sybil.parsers.markdown import PythonCodeBlockParser
+from sybil.parsers.rest import DocTestParser
+
+_FLAGS = ELLIPSIS | NORMALIZE_WHITESPACE
+
+_docs = Sybil(
+    parsers=[PythonCodeBlockParser(doctest_optionflags=_FLAGS)],
+    patterns=["*.md"],
+    path="docs",
+)
+_docstrings = Sybil(
+    parsers=[DocTestParser(optionflags=_FLAGS)],
+    patterns=["*.py"],
+    path="src",
+)
+
+pytest_collect_file = (_docs + _docstrings).pytest()
