@@ -29,7 +29,9 @@ STAMP = VENV / ".funnelcore-installed"
 def run(*command: str | Path) -> None:
     """Run a command in the project root; stop with its exit code if it fails."""
     print("+", " ".join(str(part) for part in command), flush=True)
-    result = subprocess.run([str(part) for part in command], cwd=ROOT, check=False)
+    # As if the venv were activated: pyright finds the venv's packages through PATH.
+    env = {**os.environ, "VIRTUAL_ENV": str(VENV), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run([str(part) for part in command], cwd=ROOT, env=env, check=False)
     if result.returncode != 0:
         print(f"dev.py: failed with exit code {result.returncode}", file=sys.stderr)
         raise SystemExit(result.returncode)
@@ -56,7 +58,18 @@ def task_demo() -> None:
 def task_test() -> None:
     """Run every check and the whole test suite; fail on the first failure."""
     run(PYTHON, "-m", "ruff", "check", "src", "tests", "examples", "benchmarks", "dev.py")
-    run(PYTHON, "-m", "ruff", "format", "--check", "src", "tests", "examples", "benchmarks", "dev.py")
+    run(
+        PYTHON,
+        "-m",
+        "ruff",
+        "format",
+        "--check",
+        "src",
+        "tests",
+        "examples",
+        "benchmarks",
+        "dev.py",
+    )
     # mypy --strict over the package and the typing tests (warn_unused_ignores is on, so a
     # line in tests/typing that stops failing fails the run).
     run(PYTHON, "-m", "mypy", "--strict")

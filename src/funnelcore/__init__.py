@@ -35,6 +35,7 @@ from funnelcore.errors import (
     FunnelError,
     GuardFailedError,
     IllegalMoveError,
+    InvalidArgumentError,
     InvalidHistoryError,
     InvalidRecordError,
     MoveRejectedError,
@@ -91,6 +92,7 @@ __all__ = [
     "DEFAULT_SMALL_GROUP_LIMIT",
     # errors
     "FunnelError",
+    "InvalidArgumentError",
     "InvalidRecordError",
     "UnknownStageError",
     "ProcessDefinitionError",

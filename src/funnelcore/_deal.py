@@ -91,15 +91,15 @@ class _DealFacts(Generic[S]):
 
     def __eq__(self, other: object) -> bool:
         # The process compares by identity: the same definition loaded twice is two processes.
-        if other.__class__ is not _DealFacts:
+        if not isinstance(other, _DealFacts):
             return NotImplemented
-        assert isinstance(other, _DealFacts)
+        facts: _DealFacts[Any] = other  # pyright: ignore[reportUnknownVariableType]
         return (
-            self.process is other.process
-            and self.id == other.id
-            and self.value == other.value
-            and self.lead == other.lead
-            and self.product == other.product
+            self.process is facts.process
+            and self.id == facts.id
+            and self.value == facts.value
+            and self.lead == facts.lead
+            and self.product == facts.product
         )
 
     def __hash__(self) -> int:
@@ -254,7 +254,7 @@ def open_deal_record(
     changes: tuple[Any, ...],
 ) -> Any:
     """Build the first version of a deal, an OpenDeal at its first change's stage (internal)."""
-    deal = _new(OpenDeal)
+    deal: OpenDeal[Any] = _new(OpenDeal)  # pyright: ignore[reportUnknownVariableType]
     _set_facts(deal, _DealFacts(deal_id, lead, product, process, value))
     _set_stage(deal, changes[1])
     _set_changes(deal, changes)

@@ -16,7 +16,7 @@ import attrs
 from funnelcore._actors import SalesRep
 from funnelcore._marketing import MarketingMessage
 from funnelcore._validation import text_tuple
-from funnelcore.errors import InvalidRecordError
+from funnelcore.errors import InvalidArgumentError, InvalidRecordError
 
 __all__ = [
     "DEFAULT_SMALL_GROUP_LIMIT",
@@ -117,6 +117,11 @@ class SalesInteraction:
     is_two_way: ClassVar[bool] = True
 
 
+def _check_audience_size(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidRecordError("Communication", attribute.name, f"must be >= 1, got {value!r}")
+
+
 @final
 @attrs.frozen(weakref_slot=False)
 class Communication:
@@ -128,16 +133,9 @@ class Communication:
         persuasive: whether it seeks to persuade toward buying.
     """
 
-    audience_size: int = attrs.field()
+    audience_size: int = attrs.field(validator=_check_audience_size)
     two_way: bool = attrs.field(kw_only=True)
     persuasive: bool = attrs.field(default=True, kw_only=True)
-
-    @audience_size.validator
-    def _check_size(self, attribute: attrs.Attribute[int], value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidRecordError(
-                "Communication", attribute.name, f"must be >= 1, got {value!r}"
-            )
 
 
 def classify(
@@ -164,7 +162,10 @@ def classify(
     if isinstance(communication, SalesInteraction):
         return Activity.SALES
     if not isinstance(communication, Communication):
-        raise TypeError(f"cannot classify {type(communication).__name__}")
+        raise InvalidArgumentError(
+            f"classify() takes a MarketingMessage, SalesInteraction or Communication, "
+            f"not {type(communication).__name__}"
+        )
     if not communication.two_way or communication.audience_size > small_group_limit:
         return Activity.MARKETING
     return Activity.SALES if communication.persuasive else Activity.NEITHER

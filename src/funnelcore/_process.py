@@ -15,7 +15,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, Final, Generic, final
+from typing import Any, Final, Generic, TypeVar, cast, final
 
 import attrs
 
@@ -38,8 +38,10 @@ from funnelcore._leads import Lead, Product, ProductKind
 from funnelcore._stages import ForecastCategory, Stage
 from funnelcore.errors import (
     ActorNotAllowedError,
+    FunnelError,
     GuardFailedError,
     IllegalMoveError,
+    InvalidArgumentError,
     InvalidHistoryError,
     MoveRejectedError,
     OutOfOrderError,
@@ -52,6 +54,8 @@ from funnelcore.errors import (
 __all__ = ["Guard", "Move", "SalesProcess", "StageSetting"]
 
 _ALL_ROLES: Final = frozenset(Role)
+#: A method-level stage type, for the constructors (S is the class's own).
+T = TypeVar("T", bound=enum.Enum)
 _new = object.__new__
 _NO_EVIDENCE: Final = Evidence()
 
@@ -161,20 +165,19 @@ class SalesProcess(Generic[S]):
 
     # -- definition ---------------------------------------------------------------------------
 
-    @classmethod
+    @staticmethod
     def define(
-        cls,
         name: str,
         *,
-        stages: type[S] | Iterable[S],
-        entry: S,
-        won: S,
-        lost: S,
-        moves: Iterable[Move[S]],
+        stages: type[T] | Iterable[T],
+        entry: T,
+        won: T,
+        lost: T,
+        moves: Iterable[Move[T]],
         lose_by: Iterable[Role] = (Role.SALES, Role.SYSTEM),
         open_by: Iterable[Role] = _ALL_ROLES,
-        settings: Mapping[S, StageSetting] | None = None,
-    ) -> SalesProcess[S]:
+        settings: Mapping[T, StageSetting] | None = None,
+    ) -> SalesProcess[T]:
         """Define a process and check it, reporting every problem at once.
 
         A move to ``lost`` named ``lose`` is added from every open stage for the roles in
@@ -196,14 +199,14 @@ class SalesProcess(Generic[S]):
         )
         if problems:
             raise ProcessDefinitionError(name, problems)
-        all_moves = list(move_list)
+        all_moves: list[Move[T]] = list(move_list)
         if lose_roles:
             all_moves.extend(
                 Move("lose", stage, lost, lose_roles)
                 for stage in stage_tuple
                 if stage not in (won, lost)
             )
-        self = object.__new__(cls)
+        self = cast("SalesProcess[T]", object.__new__(SalesProcess))
         self.name = name
         self.stages = stage_tuple
         self.entry = entry
@@ -214,7 +217,7 @@ class SalesProcess(Generic[S]):
         self._settings = setting_map
         self._engine = Engine(stage_tuple, entry, all_moves)
         self._table = self._engine.table
-        moves_from: dict[S, list[S]] = {stage: [] for stage in stage_tuple}
+        moves_from: dict[T, list[T]] = {stage: [] for stage in stage_tuple}
         for move in all_moves:
             moves_from[move.source].append(move.target)
         self._moves_from = {stage: tuple(targets) for stage, targets in moves_from.items()}
@@ -560,7 +563,8 @@ class SalesProcess(Generic[S]):
         result_type: type[Deal[Any]],
     ) -> Any:
         # The hot path: one dict lookup and a handful of identity checks; failures branch out.
-        if type(deal) is not OpenDeal or deal._facts.process is not self:
+        # type() rather than isinstance(): OpenDeal is final, and this is the hottest line.
+        if deal.__class__ is not OpenDeal or deal._facts.process is not self:
             raise self._closed_or_foreign(deal, to, by)
         stage = deal.stage
         move = self._table.get((stage, to))
@@ -635,7 +639,7 @@ class SalesProcess(Generic[S]):
         return new
 
     def _rejection(
-        self, error: type[MoveRejectedError], deal: Deal[S], move: str, by: object, reason: str
+        self, error: type[MoveRejectedError], deal: Deal[Any], move: str, by: object, reason: str
     ) -> MoveRejectedError:
         return error(
             deal_id=deal.id,
@@ -645,9 +649,10 @@ class SalesProcess(Generic[S]):
             reason=reason,
         )
 
-    def _closed_or_foreign(self, deal: object, to: S, by: object) -> MoveRejectedError | TypeError:
-        if not isinstance(deal, Deal):
-            return TypeError(f"expected a deal, got {type(deal).__name__}")
+    def _closed_or_foreign(self, given: object, to: S, by: object) -> FunnelError:
+        if not isinstance(given, Deal):
+            return InvalidArgumentError(f"expected a deal, got {type(given).__name__}")
+        deal: Deal[Any] = given  # pyright: ignore[reportUnknownVariableType]
         move = f"move to {to.value.upper()}"
         if deal.process is not self:
             return self._rejection(

@@ -32,7 +32,7 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from funnelcore._actors import Role
 from funnelcore._presets import BUILT_IN_GUARDS
@@ -91,6 +91,16 @@ def load_process(path: str | Path) -> SalesProcess[Any]:
     return process_from_mapping({"name": label, **data})
 
 
+def _list(value: object) -> list[object] | None:
+    """``value`` as a list of unknown items, or ``None`` if it is not a list."""
+    return cast("list[object]", value) if isinstance(value, list) else None
+
+
+def _table(value: object) -> Mapping[str, object] | None:
+    """``value`` as a table (string keys), or ``None`` if it is not a mapping."""
+    return cast("Mapping[str, object]", value) if isinstance(value, Mapping) else None
+
+
 def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
     """Build a process from parsed data, reporting every problem at once (see the module doc)."""
     name = data.get("name")
@@ -102,9 +112,9 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
     if unknown_keys:
         problems.append(f"unknown keys: {', '.join(unknown_keys)}")
 
-    raw_stages = data.get("stages")
+    raw_stages = _list(data.get("stages"))
     stage_names: list[str] = []
-    if not isinstance(raw_stages, list) or not raw_stages:
+    if not raw_stages:
         problems.append("'stages' must be a non-empty list of stage names")
     else:
         for raw in raw_stages:
@@ -128,11 +138,12 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
         return None
 
     def roles(value: object, where: str) -> frozenset[Role]:
-        if not isinstance(value, list):
+        items = _list(value)
+        if items is None:
             problems.append(f"{where}: must be a list of roles")
             return frozenset()
         found: set[Role] = set()
-        for raw in value:
+        for raw in items:
             try:
                 found.add(Role(raw))
             except ValueError:
@@ -148,13 +159,14 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
     open_by = roles(data.get("open_by", [r.value for r in Role]), "open_by")
 
     moves: list[Move[Any]] = []
-    raw_moves = data.get("moves", [])
-    if not isinstance(raw_moves, list):
+    raw_moves = _list(data.get("moves", []))
+    if raw_moves is None:
         problems.append("'moves' must be a list of tables")
         raw_moves = []
-    for number, raw_move in enumerate(raw_moves, start=1):
+    for number, item in enumerate(raw_moves, start=1):
         where = f"move {number}"
-        if not isinstance(raw_move, Mapping):
+        raw_move = _table(item)
+        if raw_move is None:
             problems.append(f"{where}: must be a table with name, from, to, by")
             continue
         extra = sorted(set(raw_move) - _MOVE_KEYS)
@@ -169,8 +181,8 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
         target = stage(raw_move.get("to"), where)
         by = roles(raw_move.get("by"), f"{where} by")
         guards: list[Guard] = []
-        for guard_name in raw_move.get("guards", []):
-            if guard_name in BUILT_IN_GUARDS:
+        for guard_name in _list(raw_move.get("guards", [])) or []:
+            if isinstance(guard_name, str) and guard_name in BUILT_IN_GUARDS:
                 guards.append(BUILT_IN_GUARDS[guard_name])
             else:
                 problems.append(
@@ -181,12 +193,12 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
             moves.append(Move(move_name, source, target, by, tuple(guards)))
 
     settings: dict[Any, StageSetting] = {}
-    probabilities = data.get("probability", {})
-    forecasts = data.get("forecast", {})
+    probabilities = _table(data.get("probability", {}))
+    forecasts = _table(data.get("forecast", {}))
     for key, table in (("probability", probabilities), ("forecast", forecasts)):
-        if not isinstance(table, Mapping):
+        if table is None:
             problems.append(f"'{key}' must be a table of stage = value")
-    if isinstance(probabilities, Mapping) and isinstance(forecasts, Mapping):
+    if probabilities is not None and forecasts is not None:
         for stage_name in dict.fromkeys([*probabilities, *forecasts]):
             member = stage(stage_name, "probability/forecast")
             probability = probabilities.get(stage_name)
@@ -207,9 +219,7 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
                         f"categories are {', '.join(c.value for c in ForecastCategory)}"
                     )
             if member is not None:
-                settings[member] = StageSetting(
-                    None if probability is None else float(probability), category
-                )
+                settings[member] = StageSetting(probability, category)
 
     if problems or entry is None or won is None or lost is None:
         raise ProcessDefinitionError(label, problems)

@@ -9,12 +9,14 @@ their message says what was refused, where and why.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 __all__ = [
     "ActorNotAllowedError",
     "FunnelError",
     "GuardFailedError",
     "IllegalMoveError",
+    "InvalidArgumentError",
     "InvalidHistoryError",
     "InvalidRecordError",
     "MoveRejectedError",
@@ -30,6 +32,10 @@ class FunnelError(Exception):
     """The root of every error funnelcore raises on purpose."""
 
 
+class InvalidArgumentError(FunnelError, TypeError):
+    """An argument is not of the kind a function takes (a campaign where a deal belongs, say)."""
+
+
 class InvalidRecordError(FunnelError, ValueError):
     """A record was built with a value that breaks a domain rule.
 
@@ -40,9 +46,9 @@ class InvalidRecordError(FunnelError, ValueError):
     """
 
     def __init__(self, record: str, field: str, reason: str) -> None:
-        self.record = record
-        self.field = field
-        self.reason = reason
+        self.record: str = record
+        self.field: str = field
+        self.reason: str = reason
         super().__init__(f"invalid {record}.{field}: {reason}")
 
 
@@ -56,9 +62,9 @@ class UnknownStageError(FunnelError, ValueError):
     """
 
     def __init__(self, stage: object, process: str, known: Iterable[str]) -> None:
-        self.stage = stage
-        self.process = process
-        self.known = tuple(known)
+        self.stage: object = stage
+        self.process: str = process
+        self.known: tuple[str, ...] = tuple(known)
         super().__init__(
             f"unknown stage {stage!r} for process {process!r}; "
             f"known stages: {', '.join(self.known)}"
@@ -74,8 +80,8 @@ class ProcessDefinitionError(FunnelError, ValueError):
     """
 
     def __init__(self, process: str, problems: Iterable[str]) -> None:
-        self.process = process
-        self.problems = tuple(problems)
+        self.process: str = process
+        self.problems: tuple[str, ...] = tuple(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         count = len(self.problems)
         super().__init__(
@@ -98,14 +104,14 @@ class MoveRejectedError(FunnelError, ValueError):
     """
 
     #: What kind of refusal this is; used in the message.
-    kind = "move rejected"
+    kind: ClassVar[str] = "move rejected"
 
     def __init__(self, *, deal_id: str, stage: str, move: str, actor: str, reason: str) -> None:
-        self.deal_id = deal_id
-        self.stage = stage
-        self.move = move
-        self.actor = actor
-        self.reason = reason
+        self.deal_id: str = deal_id
+        self.stage: str = stage
+        self.move: str = move
+        self.actor: str = actor
+        self.reason: str = reason
         super().__init__(
             f"deal {deal_id!r} at {stage.upper()}: cannot {move} by {actor}: {self.kind}: {reason}"
         )
@@ -114,7 +120,7 @@ class MoveRejectedError(FunnelError, ValueError):
 class IllegalMoveError(MoveRejectedError):
     """The process has no such move from the deal's stage (for example a skipped stage)."""
 
-    kind = "illegal move"
+    kind: ClassVar[str] = "illegal move"
 
 
 class GuardFailedError(MoveRejectedError):
@@ -124,37 +130,37 @@ class GuardFailedError(MoveRejectedError):
         guard: the guard's name, e.g. ``"permission"``.
     """
 
-    kind = "guard failed"
+    kind: ClassVar[str] = "guard failed"
 
     def __init__(
         self, *, deal_id: str, stage: str, move: str, actor: str, reason: str, guard: str
     ) -> None:
-        self.guard = guard
+        self.guard: str = guard
         super().__init__(deal_id=deal_id, stage=stage, move=move, actor=actor, reason=reason)
 
 
 class ActorNotAllowedError(MoveRejectedError):
     """The actor's role may not make this move (for example marketing closing a deal)."""
 
-    kind = "actor not allowed"
+    kind: ClassVar[str] = "actor not allowed"
 
 
 class TerminalStageError(MoveRejectedError):
     """The deal is WON or LOST; nothing moves out of a terminal stage (invariant I5)."""
 
-    kind = "terminal stage"
+    kind: ClassVar[str] = "terminal stage"
 
 
 class OutOfOrderError(MoveRejectedError):
     """The move is dated before the deal's previous move."""
 
-    kind = "out of order"
+    kind: ClassVar[str] = "out of order"
 
 
 class WrongProcessError(MoveRejectedError):
     """The deal belongs to another process than the one asked to move it."""
 
-    kind = "wrong process"
+    kind: ClassVar[str] = "wrong process"
 
 
 class InvalidHistoryError(FunnelError, ValueError):
@@ -166,7 +172,7 @@ class InvalidHistoryError(FunnelError, ValueError):
     """
 
     def __init__(self, *, deal_id: str, index: int, reason: str) -> None:
-        self.deal_id = deal_id
-        self.index = index
-        self.reason = reason
+        self.deal_id: str = deal_id
+        self.index: int = index
+        self.reason: str = reason
         super().__init__(f"history of deal {deal_id!r} is not legal at change {index}: {reason}")
