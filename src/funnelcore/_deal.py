@@ -193,13 +193,13 @@ class Deal(Generic[S]):
 
 
 @final
-@attrs.frozen(weakref_slot=False, init=False)
+@attrs.frozen(weakref_slot=False, init=False, repr=False)
 class OpenDeal(Deal[S]):
     """A deal in an open stage: it can be advanced, won or lost."""
 
 
 @final
-@attrs.frozen(weakref_slot=False, init=False)
+@attrs.frozen(weakref_slot=False, init=False, repr=False)
 class ClosedDeal(Deal[S]):
     """A deal that ended WON or LOST; nothing moves it any more (invariant I5)."""
 

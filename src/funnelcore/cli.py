@@ -53,8 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except FunnelError as error:
-        first_line = str(error).splitlines()[0]
-        print(f"funnelcore: error: {first_line}", file=sys.stderr)
+        # One line: a multi-line message (a definition's list of problems) is joined with "; ".
+        parts = [line.strip().removeprefix("- ") for line in str(error).splitlines()]
+        message = (
+            parts[0] + " " + "; ".join(p for p in parts[1:] if p) if len(parts) > 1 else parts[0]
+        )
+        print(f"funnelcore: error: {message.strip()}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # pragma: no cover - e.g. `funnelcore demo | head`
         return 0
