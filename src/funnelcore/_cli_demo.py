@@ -73,13 +73,16 @@ def run_demo(say: Callable[[str], None]) -> None:
     webinar = MarketingMessage("Live: a one-day close", audience=cfos, medium=Medium.EVENTS)
     campaign = Campaign("One-day close, Q1", [email, webinar], cost=18_000)
     say(
-        f"   campaign {campaign.name!r}: {len(campaign.messages)} messages to {cfos.size:,} {cfos.name}"
+        f"   campaign {campaign.name!r}: {len(campaign.messages)} messages "
+        f"to {cfos.size:,} {cfos.name}"
     )
     leads = [campaign.inquiry(contact, predisposition=mood) for contact, mood, _, _ in _PIPELINE]
     say(f"   it produced {len(leads)} leads - however warm, each one is still a lead:")
     for lead in leads[:3]:
-        deal = process.open_deal(lead, erp, by=brand, at=_START)
-        say(f"     {lead.contact:<24} {lead.predisposition.value:<13} -> stage {deal.stage.value}")
+        opened = process.open_deal(lead, erp, by=brand, at=_START)
+        say(
+            f"     {lead.contact:<24} {lead.predisposition.value:<13} -> stage {opened.stage.value}"
+        )
     say("")
 
     say("2. Marketing or sales? classify() by the seed-000 definition")
@@ -94,7 +97,7 @@ def run_demo(say: Callable[[str], None]) -> None:
     say("")
 
     say("3. A sales rep walks one deal through all seven steps (seed 000)")
-    deal: OpenDeal[Stage] = process.open_deal(leads[0], erp, by=brand, at=_START, value=48_000)
+    deal = process.open_deal(leads[0], erp, by=brand, at=_START, value=48_000)
     at = _START
     for stage in process.path_to(Stage.CLOSING)[1:]:
         at += timedelta(days=3)

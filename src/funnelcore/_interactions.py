@@ -70,6 +70,10 @@ def _check_limit(_: object, attribute: attrs.Attribute[int], value: int) -> None
 def _check_participants(
     interaction: SalesInteraction, attribute: attrs.Attribute[Any], value: tuple[str, ...]
 ) -> None:
+    # attrs validates in field order; the limit this check relies on must be sound first.
+    _check_limit(
+        interaction, attrs.fields(SalesInteraction).small_group_limit, interaction.small_group_limit
+    )
     if not value:
         raise InvalidRecordError(
             "SalesInteraction", attribute.name, "a sales interaction needs someone to talk with"
