@@ -74,6 +74,8 @@ def task_test() -> None:
     # line in tests/typing that stops failing fails the run).
     run(PYTHON, "-m", "mypy", "--strict")
     run(BIN / "pyright", "--project", "pyproject.toml")
+    # The typing tests again, under pyright, with unneeded "type: ignore" comments as errors.
+    run(BIN / "pyright", "--project", "tests/typing/pyrightconfig.json")
     run(BIN / "pyright", "--verifytypes", "funnelcore", "--ignoreexternal")
     # pytest exits 5 when it collects nothing; run() treats that as the failure it is.
     run(PYTHON, "-m", "pytest", "-q")
