@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+
 from typing_extensions import assert_never, assert_type
 
 from funnelcore import (
