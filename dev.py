@@ -24,6 +24,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".funnelcore-installed"
+LINTED = ("src", "tests", "examples", "benchmarks", "docs", "conftest.py", "dev.py")
 
 
 def run(*command: str | Path) -> None:
@@ -57,19 +58,8 @@ def task_demo() -> None:
 
 def task_test() -> None:
     """Run every check and the whole test suite; fail on the first failure."""
-    run(PYTHON, "-m", "ruff", "check", "src", "tests", "examples", "benchmarks", "dev.py")
-    run(
-        PYTHON,
-        "-m",
-        "ruff",
-        "format",
-        "--check",
-        "src",
-        "tests",
-        "examples",
-        "benchmarks",
-        "dev.py",
-    )
+    run(PYTHON, "-m", "ruff", "check", *LINTED)
+    run(PYTHON, "-m", "ruff", "format", "--check", *LINTED)
     # mypy --strict over the package and the typing tests (warn_unused_ignores is on, so a
     # line in tests/typing that stops failing fails the run).
     run(PYTHON, "-m", "mypy", "--strict")
