@@ -194,7 +194,7 @@ class SalesProcess(Generic[S]):
         lose_roles = frozenset(lose_by)
         open_roles = frozenset(open_by)
         setting_map = dict(settings or {})
-        problems = _check_definition(
+        problems = check_definition(
             stage_tuple, entry, won, lost, move_list, lose_roles, open_roles, setting_map
         )
         if problems:
@@ -708,7 +708,7 @@ def _stage_text(stage: enum.Enum | None) -> str:
     return "(nothing)" if stage is None else str(stage.value)
 
 
-def _check_definition(
+def check_definition(
     stages: tuple[S, ...],
     entry: S,
     won: S,

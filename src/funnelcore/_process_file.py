@@ -180,6 +180,11 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
         source = stage(raw_move.get("from"), where)
         target = stage(raw_move.get("to"), where)
         by = roles(raw_move.get("by"), f"{where} by")
+        if Role.MARKETING in by and (source is None or target is None):
+            # define() says this too, but is not reached while a stage name is wrong.
+            problems.append(
+                f"{where}: granted to marketing, but marketing produces leads, never closes"
+            )
         guards: list[Guard] = []
         for guard_name in _list(raw_move.get("guards", [])) or []:
             if isinstance(guard_name, str) and guard_name in BUILT_IN_GUARDS:
