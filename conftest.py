@@ -1,6 +1,6 @@
 """Runs the code in the docs and in docstrings as tests (Sybil).
 
-``docs/**/*.md``: ```python fences (``>>>`` examples and plain blocks) run in page order, sharing
+``docs/**/*.md`` and ``README.md``: ```python fences (``>>>`` examples and plain blocks) run in page order, sharing
 one namespace per page. ``src/**/*.py``: ``>>>`` examples in docstrings.
 """
 
@@ -25,4 +25,10 @@ _docstrings = Sybil(
     path="src",
 )
 
-pytest_collect_file = (_docs + _docstrings).pytest()
+_readme = Sybil(
+    parsers=[PythonCodeBlockParser(doctest_optionflags=_FLAGS)],
+    patterns=["README.md"],
+    path=".",
+)
+
+pytest_collect_file = (_docs + _docstrings + _readme).pytest()
