@@ -1,7 +1,7 @@
 """Runs the code in the docs and in docstrings as tests (Sybil).
 
-``docs/**/*.md`` and ``README.md``: ```python fences (``>>>`` examples and plain blocks) run in page order, sharing
-one namespace per page. ``src/**/*.py``: ``>>>`` examples in docstrings.
+``docs/**/*.md`` and ``README.md``: ```python fences (``>>>`` examples and plain blocks) run
+in page order, sharing one namespace per page. ``src/**/*.py``: ``>>>`` examples in docstrings.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
 from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser
 from sybil.parsers.rest import DocTestParser
+from sybil.sybil import SybilCollection
 
 _FLAGS = ELLIPSIS | NORMALIZE_WHITESPACE
 
@@ -31,4 +32,4 @@ _readme = Sybil(
     path=".",
 )
 
-pytest_collect_file = (_docs + _docstrings + _readme).pytest()
+pytest_collect_file = SybilCollection([_docs, _docstrings, _readme]).pytest()
