@@ -1,0 +1,36 @@
+"""Funnel simulation and forecasting: Monte Carlo and exact Markov answers, in one API.
+
+Seed 002: "In order to have a successful business you need to strike a balance between sales and
+marketing ... locate your weak link". A :class:`Scenario` states the leads marketing brings and the
+conversion and timing of each stage of the sales process; :func:`exact` answers it from its
+absorbing Markov chain, :func:`monte_carlo` by simulating every lead; :func:`forecast` projects
+today's open deals to a horizon date, :func:`fit_scenario` estimates a scenario from past deals and
+:func:`compare` runs variations side by side to find what moves revenue most.
+
+Importing this package does not import numpy; the functions that need it import it when called
+(install the ``simulate`` extra). Plots need the ``plot`` extra.
+"""
+
+from __future__ import annotations
+
+from funnelcore.simulate._answers import DEFAULT_CHUNK_SIZE, exact, monte_carlo
+from funnelcore.simulate._results import Band, DaysToWin, ExactResult, MonteCarloResult, Timeline
+from funnelcore.simulate._scenario import Capacity, DealValue, Duration, LeadFlow, Scenario
+
+__all__ = [
+    # scenario
+    "Scenario",
+    "Duration",
+    "DealValue",
+    "LeadFlow",
+    "Capacity",
+    # answers
+    "exact",
+    "ExactResult",
+    "monte_carlo",
+    "MonteCarloResult",
+    "Band",
+    "DaysToWin",
+    "Timeline",
+    "DEFAULT_CHUNK_SIZE",
+]
