@@ -14,7 +14,20 @@ Importing this package does not import numpy; the functions that need it import 
 from __future__ import annotations
 
 from funnelcore.simulate._answers import DEFAULT_CHUNK_SIZE, exact, monte_carlo
+from funnelcore.simulate._compare import (
+    Comparison,
+    Outcome,
+    Variation,
+    better_conversion,
+    compare,
+    more_leads,
+    more_reps,
+    weak_link,
+)
+from funnelcore.simulate._fit import Fit, fit_scenario
+from funnelcore.simulate._forecast import Forecast, forecast
 from funnelcore.simulate._results import Band, DaysToWin, ExactResult, MonteCarloResult, Timeline
+from funnelcore.simulate._sample import sample_deals
 from funnelcore.simulate._scenario import Capacity, DealValue, Duration, LeadFlow, Scenario
 
 __all__ = [
@@ -33,4 +46,19 @@ __all__ = [
     "DaysToWin",
     "Timeline",
     "DEFAULT_CHUNK_SIZE",
+    # forecasts and fits
+    "forecast",
+    "Forecast",
+    "fit_scenario",
+    "Fit",
+    "sample_deals",
+    # comparisons
+    "compare",
+    "Comparison",
+    "Outcome",
+    "Variation",
+    "more_leads",
+    "better_conversion",
+    "more_reps",
+    "weak_link",
 ]

@@ -527,3 +527,69 @@ def _capacity_run(plan: Plan, entropy: int, run: int, periods: int, period_days:
     tally.win(int(won_mask.sum()), days)
     tally.revenue = float(plan.values(rng, int(won_mask.sum())).sum())
     return tally
+
+
+# -- forecasting open deals ----------------------------------------------------------------------
+
+
+def forecast_runs(
+    plan: Plan,
+    *,
+    start: npt.NDArray[np.intp],
+    values: Floats,
+    horizon_days: float,
+    runs: int,
+    entropy: int,
+    threads: int | None,
+    chunk_size: int,
+) -> tuple[Ints, Floats, Ints]:
+    """Walk open deals from their stages ``runs`` times: wins and revenue by the horizon, wins ever.
+
+    ``start[d]`` is deal ``d``'s stage index, ``values[d]`` its value (NaN: drawn from the
+    scenario). Each run walks every deal once; a chunk holds whole runs. Within a chunk, the
+    copies of the deals starting at one stage are shuffled once, so each batch is exchangeable
+    and the engine's slicing applies (see the module docstring).
+    """
+    deals = int(start.size)
+    per_chunk = max(1, chunk_size // max(deals, 1))
+    groups = [np.flatnonzero(start == stage) for stage in range(plan.size)]
+    tasks = [(first, min(runs, first + per_chunk)) for first in range(0, runs, per_chunk)]
+
+    def work(task: tuple[int, int]) -> tuple[Ints, Floats, Ints]:
+        first, last = task
+        count = last - first
+        rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(2, first)))
+        won_by = np.zeros(count, dtype=np.int64)
+        revenue = np.zeros(count)
+        won_ever = np.zeros(count, dtype=np.int64)
+
+        def on_enter(stage: int, taken: int, elapsed: Floats | None, ids: Any) -> None:
+            if stage != plan.size:
+                return
+            run = ids // deals
+            won_ever[:] += np.bincount(run, minlength=count)
+            in_time = run if elapsed is None else run[elapsed <= horizon_days]
+            chosen = ids if elapsed is None else ids[elapsed <= horizon_days]
+            won_by[:] += np.bincount(in_time, minlength=count)
+            worth = values[chosen % deals]
+            unknown = np.isnan(worth)
+            if unknown.any():
+                worth = worth.copy()
+                worth[unknown] = plan.values(rng, int(unknown.sum()))
+            revenue[:] += np.bincount(in_time, weights=worth, minlength=count)
+
+        walker = Walker(plan, rng, on_enter)
+        offsets = np.arange(count, dtype=np.int64) * deals
+        for stage, members in enumerate(groups):
+            if members.size:
+                ids = (offsets[:, None] + members[None, :]).ravel()
+                walker.add(stage, int(ids.size), None, rng.permutation(ids))
+        walker.run()
+        return won_by, revenue, won_ever
+
+    parts = _map(threads_for(threads), work, tasks)
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
