@@ -26,10 +26,12 @@ lead's path with one uniform per stay, and the queue in a plain loop.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final, TypeVar
 
 import numpy as np
@@ -39,10 +41,8 @@ from funnelcore.simulate._exact import solve_chain
 from funnelcore.simulate._results import Band, DaysToWin, MonteCarloResult, Timeline
 from funnelcore.simulate._scenario import Chain, Scenario
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "Plan", "Walker", "run_monte_carlo", "threads_for"]
+__all__ = ["Plan", "Walker", "forecast_runs", "run_monte_carlo", "threads_for"]
 
-#: Leads per chunk (the default of ``monte_carlo``).
-DEFAULT_CHUNK_SIZE: Final = 1 << 18
 #: Bins of the days-to-win histogram; its range is 32 times the exact mean days to win.
 _HISTOGRAM_BINS: Final = 1 << 14
 _HISTOGRAM_SPAN: Final = 32.0
@@ -305,10 +305,28 @@ def _run_counts(scenario: Scenario, entropy: int, run: int) -> tuple[int, int, f
 
 
 def _map(threads: int, function: Callable[[Any], T], tasks: Sequence[Any]) -> list[T]:
+    return list(_ordered(threads, function, tasks))
+
+
+def _ordered(threads: int, function: Callable[[Any], T], tasks: Sequence[Any]) -> Iterator[T]:
+    """``function`` of each task, in task order, on ``threads`` threads.
+
+    At most ``2 * threads`` tasks are in flight, so results waiting to be consumed stay few
+    whatever the number of tasks (memory does not grow with the number of chunks).
+    """
     if threads <= 1 or len(tasks) <= 1:
-        return [function(task) for task in tasks]
+        yield from map(function, tasks)
+        return
     with ThreadPoolExecutor(max_workers=threads) as executor:
-        return list(executor.map(function, tasks))
+        pending: deque[Future[T]] = deque()
+        remaining = iter(tasks)
+        for task in itertools.islice(remaining, 2 * threads):
+            pending.append(executor.submit(function, task))
+        while pending:
+            result = pending.popleft().result()
+            for task in itertools.islice(remaining, 1):
+                pending.append(executor.submit(function, task))
+            yield result
 
 
 def _timeline_periods(scenario: Scenario, plan: Plan, horizon_days: float | None) -> int:
@@ -359,7 +377,7 @@ def run_monte_carlo(
             return _chunk(plan, seed_of_chunk, in_cohort, in_flow, periods, period_days)
 
         tallies = [Tally(plan, periods, period_days) for _ in range(runs)]
-        for (run, *_), tally in zip(tasks, _map(workers, work, tasks), strict=True):
+        for (run, *_), tally in zip(tasks, _ordered(workers, work, tasks), strict=True):
             tallies[run].add(tally)
         for tally, cost in zip(tallies, costs, strict=True):
             tally.cost = cost
