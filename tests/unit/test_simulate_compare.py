@@ -93,6 +93,10 @@ def test_more_reps_needs_capacity_and_then_runs_monte_carlo() -> None:
     assert more.scenario.capacity == Capacity(6, 10, 0.3)
     assert more.won > comparison.base.won
     assert more.revenue_band is not None
+    assert comparison.base.revenue_gain_band is None
+    assert more.revenue_gain_band is not None
+    assert more.revenue_gain_band.mean == pytest.approx(more.revenue_gain)
+    assert more.to_dict()["revenue_gain_band"]["p10"] <= more.to_dict()["revenue_gain_band"]["p90"]
     again = compare(tight, [more_reps(4)], runs=4, seed=5)
     assert again == comparison
 

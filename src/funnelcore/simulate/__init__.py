@@ -26,6 +26,7 @@ from funnelcore.simulate._compare import (
 )
 from funnelcore.simulate._fit import Fit, fit_scenario
 from funnelcore.simulate._forecast import Forecast, forecast
+from funnelcore.simulate._plot import plot_comparison, plot_outcomes, plot_pipeline
 from funnelcore.simulate._results import Band, DaysToWin, ExactResult, MonteCarloResult, Timeline
 from funnelcore.simulate._sample import sample_deals
 from funnelcore.simulate._scenario import Capacity, DealValue, Duration, LeadFlow, Scenario
@@ -61,4 +62,8 @@ __all__ = [
     "better_conversion",
     "more_reps",
     "weak_link",
+    # plots (the plot extra)
+    "plot_outcomes",
+    "plot_pipeline",
+    "plot_comparison",
 ]

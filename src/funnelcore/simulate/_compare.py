@@ -110,6 +110,8 @@ class Outcome:
         revenue_band: the revenue band across runs (``None`` for exact answers).
         won_gain: won deals over the base scenario.
         revenue_gain: revenue over the base scenario.
+        revenue_gain_band: the band of the revenue gained, run by run against the base's run
+            with the same random streams (``None`` for exact answers and for the base).
     """
 
     name: str
@@ -123,6 +125,8 @@ class Outcome:
     revenue_band: Band | None
     won_gain: float
     revenue_gain: float
+    revenue_gain_band: Band | None = None
+    _revenue_per_run: Any = attrs.field(default=None, eq=False, repr=False, alias="revenue_per_run")
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as plain data."""
@@ -137,6 +141,9 @@ class Outcome:
             "won_gain": self.won_gain,
             "revenue_gain": self.revenue_gain,
             "revenue_band": None if self.revenue_band is None else self.revenue_band.to_dict(),
+            "revenue_gain_band": (
+                None if self.revenue_gain_band is None else self.revenue_gain_band.to_dict()
+            ),
         }
 
 
@@ -236,6 +243,7 @@ def compare(
         seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
 
     def answer(name: str, subject: Scenario, base: Outcome | None) -> Outcome:
+        per_run = gain_band = None
         if chosen == "exact":
             result = exact(subject)
             leads, won, rate, revenue = result.leads, result.won, result.win_rate, result.revenue
@@ -245,6 +253,9 @@ def compare(
             leads, won = simulated.leads.mean, simulated.won.mean
             rate, revenue = simulated.win_rate.mean, simulated.revenue.mean
             cost, days, band = simulated.cost.mean, simulated.days_to_win.mean, simulated.revenue
+            per_run = simulated.revenue_per_run
+            if base is not None:
+                gain_band = Band.of(per_run - base._revenue_per_run)
         return Outcome(
             name=name,
             scenario=subject,
@@ -257,6 +268,8 @@ def compare(
             revenue_band=band,
             won_gain=0.0 if base is None else won - base.won,
             revenue_gain=0.0 if base is None else revenue - base.revenue,
+            revenue_gain_band=gain_band,
+            revenue_per_run=per_run,
         )
 
     base = answer("base", scenario, None)
