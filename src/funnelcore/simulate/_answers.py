@@ -37,7 +37,7 @@ def exact(scenario: Scenario) -> ExactResult:
 
     The win probability, the expected stays per stage and the expected days to win (given a win)
     follow from the fundamental matrix ``N = (I - Q)^-1`` of the chain over the open stages;
-    see :doc:`/how-to/simulate-a-forecast` for the formulas. Expected counts are per lead times
+    see :doc:`/concepts/simulation-model` for the formulas. Expected counts are per lead times
     the expected number of leads.
 
     >>> from funnelcore.simulate import Scenario, exact
