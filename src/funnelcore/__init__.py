@@ -40,6 +40,8 @@ from funnelcore.errors import (
     MoveRejectedError,
     OutOfOrderError,
     ProcessDefinitionError,
+    ScenarioError,
+    SimulationInputError,
     TerminalStageError,
     UnknownStageError,
     WrongProcessError,
@@ -102,5 +104,8 @@ __all__ = [
     "OutOfOrderError",
     "WrongProcessError",
     "InvalidHistoryError",
+    # simulation (the API is in funnelcore.simulate; its errors are here with the others)
+    "ScenarioError",
+    "SimulationInputError",
     "__version__",
 ]

@@ -12,7 +12,7 @@ import enum
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, final
+from typing import Any, cast, final
 
 import attrs
 
@@ -66,8 +66,11 @@ def tracks(source: object, process: SalesProcess[Any], *, what: str = "deals") -
                 "(to read an event-log file, load it into a dataframe first)"
             ],
         )
-    if isinstance(source, Sequence) and all(isinstance(d, Deal) for d in source):
-        return _from_deals(source, process, what)
+    candidate = source  # narrowed below; ``source`` itself stays a plain object
+    if isinstance(candidate, Sequence):
+        items = cast("Sequence[object]", candidate)
+        if all(isinstance(item, Deal) for item in items):
+            return _from_deals(cast("Sequence[Deal[Any]]", items), process, what)
     rows = _rows(source, what)
     return _from_rows(rows, process, what)
 

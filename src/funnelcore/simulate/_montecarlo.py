@@ -472,7 +472,7 @@ def _capacity_run(plan: Plan, entropy: int, run: int, periods: int, period_days:
     tally = Tally(plan, periods, period_days)
     tally.leads = total
     tally.cost = cost
-    arrival = np.zeros(total)
+    arrival: Floats = np.zeros(total)
     arrival[cohort:] = rng.random(flow) * scenario.arrival_days
     # Each lead's path, one uniform per stay; lost deals' stays are drawn too, since a deal holds
     # a slot until it is won or lost.
@@ -513,14 +513,14 @@ def _capacity_run(plan: Plan, entropy: int, run: int, periods: int, period_days:
         patience = rng.exponential(1.0 / capacity.decay, total)
     else:
         patience = np.full(total, math.inf)
-    start = arrival.copy()
+    start: Floats = np.copy(arrival)
     cold = np.zeros(total, dtype=bool)
     if capacity.slots < total:
         slots = [0.0] * capacity.slots
         arrivals = arrival.tolist()
         services = service.tolist()
         patiences = patience.tolist()
-        starts = start.tolist()
+        starts: list[float] = start.tolist()
         for lead in np.argsort(arrival, kind="stable").tolist():
             at = arrivals[lead]
             free = slots[0]
@@ -589,10 +589,10 @@ def forecast_runs(
             in_time = run if elapsed is None else run[elapsed <= horizon_days]
             chosen = ids if elapsed is None else ids[elapsed <= horizon_days]
             won_by[:] += np.bincount(in_time, minlength=count)
-            worth = values[chosen % deals]
+            worth: Floats = values[chosen % deals]
             unknown = np.isnan(worth)
             if unknown.any():
-                worth = worth.copy()
+                worth = np.copy(worth)
                 worth[unknown] = plan.values(rng, int(unknown.sum()))
             revenue[:] += np.bincount(in_time, weights=worth, minlength=count)
 

@@ -5,6 +5,10 @@ headless (no display, no global state): save it with ``figure.savefig("out.png")
 a notebook cell.
 """
 
+# matplotlib's stubs leave the **kwargs of most Axes methods untyped, so every call would be
+# "partially unknown" to pyright's strict mode; the arguments passed here are all typed.
+# pyright: reportUnknownMemberType=false
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -13,6 +17,8 @@ from funnelcore.simulate._compare import Comparison
 from funnelcore.simulate._results import MonteCarloResult, Timeline
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     from matplotlib.figure import Figure
 
 __all__ = ["plot_comparison", "plot_outcomes", "plot_pipeline"]
@@ -39,14 +45,14 @@ def plot_outcomes(result: MonteCarloResult) -> Figure:
     figure = _figure(10, 4)
     days_axes, revenue_axes = figure.subplots(1, 2)
     days = result.days_to_win
-    counts = days.histogram
+    counts: npt.NDArray[np.int64] = days.histogram
     if counts.sum():
-        cumulative = np.cumsum(counts)
-        last = int(np.searchsorted(cumulative, 0.995 * cumulative[-1])) + 1
+        cumulative: npt.NDArray[np.int64] = np.cumsum(counts)
+        last = int(np.searchsorted(cumulative, 0.995 * int(counts.sum()))) + 1
         # Merge fine bins into about 60 bars up to the 99.5th percentile.
         merge = max(1, last // 60)
-        shown = counts[: last - last % merge].reshape(-1, merge).sum(axis=1)
-        edges = np.arange(shown.size + 1) * days.bin_days * merge
+        shown: npt.NDArray[np.int64] = counts[: last - last % merge].reshape(-1, merge).sum(axis=1)
+        edges = np.arange(shown.size + 1) * (days.bin_days * merge)
         days_axes.stairs(shown, edges, fill=True, alpha=0.6)
         for value, label, style in (
             (days.mean, "mean", "-"),

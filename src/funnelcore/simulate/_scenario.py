@@ -19,7 +19,7 @@ import types
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Final, final
+from typing import Any, Final, cast, final
 
 import attrs
 
@@ -253,7 +253,7 @@ class Scenario:
     advance: Mapping[Any, float] = attrs.field(converter=_frozen_map, hash=False)
     days: Mapping[Any, float] = attrs.field(converter=_frozen_map, hash=False)
     branch: Mapping[Any, Mapping[Any, float]] = attrs.field(
-        factory=dict, converter=_nested_map, hash=False
+        factory=lambda: types.MappingProxyType({}), converter=_nested_map, hash=False
     )
     duration: Duration = Duration()
     value: DealValue = DealValue()
@@ -430,13 +430,15 @@ class Scenario:
 # -- checking ------------------------------------------------------------------------------------
 
 
-@attrs.define
 class _Checked:
-    problems: list[str] = attrs.Factory(list)
-    advance: dict[Any, float] = attrs.Factory(dict)
-    days: dict[Any, float] = attrs.Factory(dict)
-    branch: dict[Any, dict[Any, float]] = attrs.Factory(dict)
-    chain: Chain | None = None
+    """The problems of a scenario's parts and, with none, the parts normalised (internal)."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.advance: dict[Any, float] = {}
+        self.days: dict[Any, float] = {}
+        self.branch: dict[Any, dict[Any, float]] = {}
+        self.chain: Chain | None = None
 
 
 def _is_number(value: object) -> bool:
@@ -735,11 +737,11 @@ def _cv_of_shape(shape: float) -> float:
 
 
 def _table(data: Mapping[str, Any], key: str, problems: list[str]) -> Mapping[str, Any]:
-    value = data.get(key, {})
+    value: object = data.get(key, {})
     if not isinstance(value, Mapping):
         problems.append(f"{key}: expected a table, got {value!r}")
         return {}
-    return value
+    return cast("Mapping[str, Any]", value)
 
 
 def _unknown_keys(
@@ -758,7 +760,7 @@ def _resolve_process(
 ) -> SalesProcess[Any] | None:
     try:
         if isinstance(spec, Mapping):
-            return SalesProcess.from_mapping(spec)
+            return SalesProcess.from_mapping(cast("Mapping[str, Any]", spec))
         if not isinstance(spec, str):
             problems.append(f"process: expected a preset name, a file or a table, got {spec!r}")
             return None
@@ -823,15 +825,16 @@ def _value_from(table: Mapping[str, Any], problems: list[str]) -> DealValue:
 
 
 def _sources_from(data: Mapping[str, Any], problems: list[str]) -> list[LeadFlow]:
-    raw = data.get("sources", [])
+    raw: object = data.get("sources", [])
     if not isinstance(raw, list):
         problems.append("sources: expected an array of tables ([[sources]])")
         return []
     flows: list[LeadFlow] = []
-    for index, item in enumerate(raw):
-        if not isinstance(item, Mapping):
-            problems.append(f"sources[{index}]: expected a table, got {item!r}")
+    for index, entry in enumerate(cast("list[object]", raw)):
+        if not isinstance(entry, Mapping):
+            problems.append(f"sources[{index}]: expected a table, got {entry!r}")
             continue
+        item = cast("Mapping[str, Any]", entry)
         _unknown_keys(item, ("name", "rate", "cost_per_lead"), f"sources[{index}].", problems)
         if "rate" not in item:
             problems.append(f"sources[{index}].rate: missing (mean leads per period)")
