@@ -5,21 +5,13 @@ from __future__ import annotations
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from funnelcore import Stage
+from funnelcore import SalesProcess, Stage
 from funnelcore.errors import ScenarioError
 from funnelcore.simulate import DealValue, Duration, Scenario
 
 # -- simulation (funnelcore.simulate) -------------------------------------------------------------
 
-_COMPLEX_OPEN = (
-    Stage.LEAD,
-    Stage.PROSPECTING,
-    Stage.QUALIFYING,
-    Stage.NEEDS_ANALYSIS,
-    Stage.PROPOSAL,
-    Stage.OBJECTIONS,
-    Stage.CLOSING,
-)
+_COMPLEX_OPEN = SalesProcess.complex().open_stages
 
 probabilities = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 mean_days = st.floats(min_value=0.0, max_value=60.0, allow_nan=False)

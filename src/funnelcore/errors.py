@@ -189,11 +189,8 @@ class ScenarioError(FunnelError, ValueError):
     def __init__(self, scenario: str, problems: Iterable[str]) -> None:
         self.scenario = scenario
         self.problems = tuple(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        count = len(self.problems)
-        super().__init__(
-            f"scenario {scenario!r} has {count} problem{'s' if count != 1 else ''}:\n{lines}"
-        )
+        count, lines = _listed(self.problems)
+        super().__init__(f"scenario {scenario!r} has {count}:\n{lines}")
 
 
 class SimulationInputError(FunnelError, ValueError):
@@ -208,6 +205,11 @@ class SimulationInputError(FunnelError, ValueError):
     def __init__(self, what: str, problems: Iterable[str]) -> None:
         self.what = what
         self.problems = tuple(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        count = len(self.problems)
-        super().__init__(f"unusable {what} ({count} problem{'s' if count != 1 else ''}):\n{lines}")
+        count, lines = _listed(self.problems)
+        super().__init__(f"unusable {what} ({count}):\n{lines}")
+
+
+def _listed(problems: tuple[str, ...]) -> tuple[str, str]:
+    """The count ("2 problems") and the bulleted lines of ``problems``, for a message."""
+    count = len(problems)
+    return f"{count} problem{'s' if count != 1 else ''}", "\n".join(f"  - {p}" for p in problems)

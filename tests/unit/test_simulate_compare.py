@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from funnelcore import Stage
+from funnelcore import SalesProcess, Stage
 from funnelcore.errors import ScenarioError, SimulationInputError
 from funnelcore.simulate import (
     Capacity,
@@ -20,15 +20,7 @@ from funnelcore.simulate import (
     weak_link,
 )
 
-OPEN = [
-    Stage.LEAD,
-    Stage.PROSPECTING,
-    Stage.QUALIFYING,
-    Stage.NEEDS_ANALYSIS,
-    Stage.PROPOSAL,
-    Stage.OBJECTIONS,
-    Stage.CLOSING,
-]
+OPEN = list(SalesProcess.complex().open_stages)
 ADVANCE = dict(zip(OPEN, [0.6, 0.7, 0.4, 0.8, 0.7, 0.6, 0.9], strict=True))
 BASE = Scenario(
     process="complex",

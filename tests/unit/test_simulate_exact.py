@@ -6,19 +6,11 @@ import math
 
 import pytest
 
-from funnelcore import Stage
+from funnelcore import SalesProcess, Stage
 from funnelcore.errors import ScenarioError
 from funnelcore.simulate import Capacity, DealValue, LeadFlow, Scenario, exact
 
-OPEN = [
-    Stage.LEAD,
-    Stage.PROSPECTING,
-    Stage.QUALIFYING,
-    Stage.NEEDS_ANALYSIS,
-    Stage.PROPOSAL,
-    Stage.OBJECTIONS,
-    Stage.CLOSING,
-]
+OPEN = list(SalesProcess.complex().open_stages)
 ADVANCE = dict(zip(OPEN, [0.6, 0.7, 0.5, 0.8, 0.7, 0.6, 0.9], strict=True))
 DAYS = dict(zip(OPEN, [2, 5, 7, 10, 7, 5, 3], strict=True))
 

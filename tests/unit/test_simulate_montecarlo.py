@@ -8,7 +8,7 @@ import attrs
 import numpy as np
 import pytest
 
-from funnelcore import Stage
+from funnelcore import SalesProcess, Stage
 from funnelcore.errors import SimulationInputError
 from funnelcore.simulate import (
     Capacity,
@@ -22,15 +22,7 @@ from funnelcore.simulate import (
     monte_carlo,
 )
 
-OPEN = [
-    Stage.LEAD,
-    Stage.PROSPECTING,
-    Stage.QUALIFYING,
-    Stage.NEEDS_ANALYSIS,
-    Stage.PROPOSAL,
-    Stage.OBJECTIONS,
-    Stage.CLOSING,
-]
+OPEN = list(SalesProcess.complex().open_stages)
 ADVANCE = dict(zip(OPEN, [0.6, 0.7, 0.5, 0.8, 0.7, 0.6, 0.9], strict=True))
 DAYS = dict(zip(OPEN, [2, 5, 7, 10, 7, 5, 3], strict=True))
 Z = 5.0  # bounds at five standard deviations: a false alarm about once in 3.5 million checks

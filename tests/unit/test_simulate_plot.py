@@ -7,7 +7,7 @@ import io
 import attrs
 import pytest
 
-from funnelcore import Stage
+from funnelcore import SalesProcess
 from funnelcore.simulate import (
     Capacity,
     DealValue,
@@ -27,30 +27,8 @@ pytest.importorskip("matplotlib")
 
 SCENARIO = Scenario(
     process="complex",
-    advance=dict.fromkeys(
-        [
-            Stage.LEAD,
-            Stage.PROSPECTING,
-            Stage.QUALIFYING,
-            Stage.NEEDS_ANALYSIS,
-            Stage.PROPOSAL,
-            Stage.OBJECTIONS,
-            Stage.CLOSING,
-        ],
-        0.7,
-    ),
-    days=dict.fromkeys(
-        [
-            "lead",
-            "prospecting",
-            "qualifying",
-            "needs_analysis",
-            "proposal",
-            "objections",
-            "closing",
-        ],
-        4,
-    ),
+    advance=dict.fromkeys(SalesProcess.complex().open_stages, 0.7),
+    days=dict.fromkeys(SalesProcess.complex().open_stages, 4),
     branch={"objections": {"proposal": 0.2}},
     sources=[LeadFlow("ads", 300, 2.0)],
     periods=6,

@@ -35,15 +35,7 @@ closing = 3
 mean = 12000
 """
 
-OPEN = [
-    Stage.LEAD,
-    Stage.PROSPECTING,
-    Stage.QUALIFYING,
-    Stage.NEEDS_ANALYSIS,
-    Stage.PROPOSAL,
-    Stage.OBJECTIONS,
-    Stage.CLOSING,
-]
+OPEN = list(SalesProcess.complex().open_stages)
 
 
 def test_the_minimal_toml_of_the_issue_loads_verbatim(tmp_path: Path) -> None:

@@ -876,36 +876,20 @@ def _from_mapping(data: Mapping[str, Any], *, base: Path | None) -> Scenario:
     value = _value_from(_table(data, "value", problems), problems)
     sources = _sources_from(data, problems)
     capacity = _capacity_from(data, problems)
-    leads = data.get("leads", 0)
-    periods = data.get("periods", 1)
-    period_days = data.get("period_days", 7.0)
-    checked = _check(
-        process,
-        advance=advance,
-        days=days,
-        branch=branch,
-        duration=duration,
-        value=value,
-        leads=leads,
-        sources=sources,
-        periods=periods,
-        period_days=period_days,
-        capacity=capacity,
-    )
-    problems.extend(checked.problems)
+    parts: dict[str, Any] = {
+        "advance": advance,
+        "days": days,
+        "branch": branch,
+        "duration": duration,
+        "value": value,
+        "leads": data.get("leads", 0),
+        "sources": sources,
+        "periods": data.get("periods", 1),
+        "period_days": data.get("period_days", 7.0),
+        "capacity": capacity,
+    }
     if problems or process is None:
+        # Report the parts' own problems too, as far as they can be checked.
+        problems.extend(_check(process, **parts).problems)
         raise ScenarioError(name, problems)
-    return Scenario(
-        process=process,
-        advance=advance,
-        days=days,
-        branch=branch,
-        duration=duration,
-        value=value,
-        leads=leads,
-        sources=sources,
-        periods=periods,
-        period_days=float(period_days),
-        capacity=capacity,
-        name=name,
-    )
+    return Scenario(process=process, name=name, **parts)
