@@ -135,6 +135,14 @@ def test_weighted_forecast_uses_the_stage_probabilities() -> None:
     assert result.to_dict()["weighted"]["wins"] == pytest.approx(1.35)
 
 
+def test_an_empty_pipeline_forecasts_nothing() -> None:
+    """No open deals: zero everywhere, no error."""
+    scenario = Scenario(process="simple", advance={"lead": 0.3}, days={"lead": 4})
+    result = forecast([], scenario, today=TODAY, horizon=TODAY + timedelta(days=1), runs=5)
+    assert result.open_deals == 0
+    assert result.wins.mean == result.revenue.p90 == result.weighted_wins == 0
+
+
 def test_forecast_is_reproducible_and_checks_its_arguments() -> None:
     """Same seed, same forecast; a horizon before today or a deal from the future is refused."""
     scenario = Scenario(process="simple", advance={"lead": 0.3}, days={"lead": 4})

@@ -186,6 +186,20 @@ def test_direct_construction_is_checked_the_same_way() -> None:
         assert fragment in problems, fragment
 
 
+def test_a_stage_given_twice_is_a_problem() -> None:
+    """Two spellings of one stage do not silently override each other."""
+    with pytest.raises(ScenarioError) as caught:
+        Scenario(
+            process="simple",
+            advance={"lead": 0.3, "Lead": 0.9},
+            days={"LEAD": 1, "lead": 2},
+        )
+    assert caught.value.problems == (
+        "advance.Lead: lead is given twice",
+        "days.lead: lead is given twice",
+    )
+
+
 def test_branches_must_be_moves_of_the_process() -> None:
     """A branch needs a move; LOST and the advance target are not branches."""
     with pytest.raises(ScenarioError) as caught:

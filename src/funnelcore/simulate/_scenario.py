@@ -523,7 +523,9 @@ def _check_stages(
     for key, probability in advance.items():
         stage = _stage_key(process, key, f"advance.{_plain(key)}", problems)
         checked = _check_probability(probability, f"advance.{_plain(key)}", problems)
-        if stage is not None and checked is not None:
+        if stage is not None and stage in out.advance:
+            problems.append(f"advance.{_plain(key)}: {stage.value} is given twice")
+        elif stage is not None and checked is not None:
             out.advance[stage] = checked
     for key, mean in days.items():
         where = f"days.{_plain(key)}"
@@ -532,6 +534,8 @@ def _check_stages(
             problems.append(f"{where}: {mean!r} is not a number of days")
         elif float(mean) < 0:  # type: ignore[arg-type]
             problems.append(f"{where}: {mean!r} is negative; days in a stage must be >= 0")
+        elif stage is not None and stage in out.days:
+            problems.append(f"{where}: {stage.value} is given twice")
         elif stage is not None:
             out.days[stage] = float(mean)  # type: ignore[arg-type]
     for table, given in (("advance", advance), ("days", days)):
