@@ -41,6 +41,8 @@ from funnelcore.errors import (
     MoveRejectedError,
     OutOfOrderError,
     ProcessDefinitionError,
+    ScenarioError,
+    SimulationInputError,
     TerminalStageError,
     UnknownStageError,
     WrongProcessError,
@@ -104,5 +106,8 @@ __all__ = [
     "OutOfOrderError",
     "WrongProcessError",
     "InvalidHistoryError",
+    # simulation (the API is in funnelcore.simulate; its errors are here with the others)
+    "ScenarioError",
+    "SimulationInputError",
     "__version__",
 ]

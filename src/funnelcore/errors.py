@@ -22,6 +22,8 @@ __all__ = [
     "MoveRejectedError",
     "OutOfOrderError",
     "ProcessDefinitionError",
+    "ScenarioError",
+    "SimulationInputError",
     "TerminalStageError",
     "UnknownStageError",
     "WrongProcessError",
@@ -176,3 +178,44 @@ class InvalidHistoryError(FunnelError, ValueError):
         self.index: int = index
         self.reason: str = reason
         super().__init__(f"history of deal {deal_id!r} is not legal at change {index}: {reason}")
+
+
+# -- simulation (funnelcore.simulate) -------------------------------------------------------------
+
+
+class ScenarioError(FunnelError, ValueError):
+    """A simulation scenario is unusable; ``problems`` lists every problem found, not just one.
+
+    Attributes:
+        scenario: the scenario's name (or the file it came from).
+        problems: one sentence per problem, each naming the key at fault, e.g.
+            ``"advance.lead: 1.2 is not a probability in [0, 1]"``.
+    """
+
+    def __init__(self, scenario: str, problems: Iterable[str]) -> None:
+        self.scenario = scenario
+        self.problems = tuple(problems)
+        count, lines = _listed(self.problems)
+        super().__init__(f"scenario {scenario!r} has {count}:\n{lines}")
+
+
+class SimulationInputError(FunnelError, ValueError):
+    """The deals, event log or arguments given to a simulation, forecast or fit are unusable.
+
+    Attributes:
+        what: what was given, e.g. ``"event log"`` or ``"runs"``.
+        problems: one sentence per problem; a problem with a row of an event log names the row
+            (0-based) and the reason, e.g. ``"row 3: stage 'closng' is not a stage of 'complex'"``.
+    """
+
+    def __init__(self, what: str, problems: Iterable[str]) -> None:
+        self.what = what
+        self.problems = tuple(problems)
+        count, lines = _listed(self.problems)
+        super().__init__(f"unusable {what} ({count}):\n{lines}")
+
+
+def _listed(problems: tuple[str, ...]) -> tuple[str, str]:
+    """The count ("2 problems") and the bulleted lines of ``problems``, for a message."""
+    count = len(problems)
+    return f"{count} problem{'s' if count != 1 else ''}", "\n".join(f"  - {p}" for p in problems)

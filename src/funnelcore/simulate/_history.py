@@ -1,0 +1,223 @@
+"""Reading deals for a forecast or a fit: a list of deals, or a dataframe of stage changes.
+
+One function, :func:`tracks`, turns either into the stages each deal entered and when. A
+dataframe needs the canonical event-log columns (``funnelcore._columns``): ``deal_id``, ``stage``
+and ``at``, and optionally ``value``; ``actor`` and the other columns are not needed here. Every
+malformed row is reported with its row number and the reason, all at once.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast, final
+
+import attrs
+
+from funnelcore._columns import AT, DEAL_ID, STAGE, VALUE
+from funnelcore._deal import Deal
+from funnelcore._process import SalesProcess
+from funnelcore.errors import SimulationInputError, UnknownStageError
+
+__all__ = ["Track", "tracks"]
+
+
+@final
+@attrs.frozen(weakref_slot=False)
+class Track:
+    """The stages one deal entered, oldest first, with when; and its value if known (internal).
+
+    ``rows`` holds the event-log row of each entry (``None`` for a deal given as a record).
+    """
+
+    deal_id: str
+    stages: tuple[Any, ...]
+    times: tuple[datetime, ...]
+    value: float | None
+    rows: tuple[int | None, ...]
+
+    @property
+    def stage(self) -> Any:
+        """The stage the deal is in now."""
+        return self.stages[-1]
+
+    @property
+    def entered(self) -> datetime:
+        """When the deal entered its current stage."""
+        return self.times[-1]
+
+
+def tracks(source: object, process: SalesProcess[Any], *, what: str = "deals") -> list[Track]:
+    """The track of every deal in ``source``: a sequence of :class:`Deal` or a dataframe.
+
+    Stages are matched to ``process`` by name. A deal's value is used when it is above 0 (a
+    deal's default value of 0 reads as unknown).
+
+    Raises:
+        SimulationInputError: naming every malformed row (or deal) and why.
+    """
+    if isinstance(source, (str, bytes)) or source is None:
+        raise SimulationInputError(
+            what,
+            [
+                f"expected a list of deals or a dataframe of stage changes, got {source!r} "
+                "(to read an event-log file, load it into a dataframe first)"
+            ],
+        )
+    candidate = source  # narrowed below; ``source`` itself stays a plain object
+    if isinstance(candidate, Sequence):
+        items = cast("Sequence[object]", candidate)
+        if all(isinstance(item, Deal) for item in items):
+            return _from_deals(cast("Sequence[Deal[Any]]", items), process, what)
+    rows = _rows(source, what)
+    return _from_rows(rows, process, what)
+
+
+def _from_deals(deals: Iterable[Deal[Any]], process: SalesProcess[Any], what: str) -> list[Track]:
+    result: list[Track] = []
+    problems: list[str] = []
+    for deal in deals:
+        stages: list[Any] = []
+        for change in deal.history:
+            stage = _stage(process, change.stage)
+            if stage is None:
+                problems.append(
+                    f"deal {deal.id!r}: stage {change.stage.value!r} is not a stage of "
+                    f"{process.name!r}"
+                )
+                break
+            stages.append(stage)
+        else:
+            result.append(
+                Track(
+                    deal.id,
+                    tuple(stages),
+                    tuple(change.at for change in deal.history),
+                    deal.value if deal.value > 0 else None,
+                    tuple(None for _ in stages),
+                )
+            )
+    if problems:
+        raise SimulationInputError(what, problems)
+    return result
+
+
+def _stage(process: SalesProcess[Any], stage: object) -> Any | None:
+    name = stage.value if isinstance(stage, enum.Enum) else stage
+    if not isinstance(name, str):
+        return None
+    try:
+        return process.stage(name)
+    except UnknownStageError:
+        return None
+
+
+def _rows(source: object, what: str) -> list[Mapping[str, Any]]:
+    """The rows of a dataframe (narwhals, or pandas without it) as dicts."""
+    try:
+        import narwhals as nw
+    except ImportError:  # pragma: no cover - narwhals comes with the analytics extra
+        to_dict = getattr(source, "to_dict", None)
+        if to_dict is None:
+            raise SimulationInputError(
+                what, [f"cannot read {type(source).__name__} without narwhals"]
+            ) from None
+        records: list[Mapping[str, Any]] = to_dict("records")
+        return records
+    try:
+        native: Any = source
+        frame = nw.from_native(native, eager_only=True)
+    except TypeError as error:
+        raise SimulationInputError(
+            what,
+            [f"expected a list of deals or a dataframe, got {type(source).__name__}: {error}"],
+        ) from error
+    missing = [column for column in (DEAL_ID, STAGE, AT) if column not in frame.columns]
+    if missing:
+        raise SimulationInputError(
+            what,
+            [
+                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                f"(columns: {', '.join(frame.columns)})"
+            ],
+        )
+    wanted = [DEAL_ID, STAGE, AT] + ([VALUE] if VALUE in frame.columns else [])
+    return list(frame.select(wanted).iter_rows(named=True))
+
+
+def _missing(value: object) -> bool:
+    # None, NaN and pandas' NaT (which compares unequal to itself).
+    return value is None or value != value
+
+
+def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: str) -> list[Track]:
+    problems: list[str] = []
+    by_deal: dict[str, list[tuple[datetime, int, Any, float | None]]] = {}
+    for number, row in enumerate(rows):
+        deal_id = row.get(DEAL_ID)
+        stage_name = row.get(STAGE)
+        at = row.get(AT)
+        value = row.get(VALUE)
+        reasons: list[str] = []
+        if _missing(deal_id) or not str(deal_id).strip():
+            reasons.append("deal_id is missing")
+        stage = None
+        if _missing(stage_name):
+            reasons.append("stage is missing")
+        else:
+            stage = _stage(process, str(stage_name))
+            if stage is None:
+                reasons.append(f"stage {stage_name!r} is not a stage of {process.name!r}")
+        when: datetime | None = None
+        if _missing(at):
+            reasons.append("at is missing")
+        elif isinstance(at, datetime):
+            when = at
+        elif isinstance(at, str):
+            try:
+                when = datetime.fromisoformat(at)
+            except ValueError:
+                reasons.append(f"at {at!r} is not an ISO 8601 date-time")
+        else:
+            reasons.append(f"at {at!r} is not a date-time")
+        amount: float | None = None
+        if not _missing(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                reasons.append(f"value {value!r} is not a number >= 0")
+            elif value > 0:
+                amount = float(value)
+        if reasons:
+            problems.extend(f"row {number}: {reason}" for reason in reasons)
+            continue
+        assert when is not None
+        by_deal.setdefault(str(deal_id), []).append((when, number, stage, amount))
+    result: list[Track] = []
+    for deal_id, entries in by_deal.items():
+        try:
+            entries.sort(key=lambda entry: (entry[0], entry[1]))
+        except TypeError:
+            problems.append(
+                f"rows {', '.join(str(e[1]) for e in entries)} (deal {deal_id!r}): cannot order "
+                "date-times with and without a time zone"
+            )
+            continue
+        values = [e[3] for e in entries if e[3] is not None]
+        result.append(
+            Track(
+                deal_id,
+                tuple(e[2] for e in entries),
+                tuple(e[0] for e in entries),
+                values[-1] if values else None,
+                tuple(e[1] for e in entries),
+            )
+        )
+    if problems:
+        raise SimulationInputError(what, problems)
+    return result

@@ -1,0 +1,188 @@
+"""Fitting a scenario to past deals recovers the parameters the deals were drawn with."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from funnelcore import Stage
+from funnelcore.errors import SimulationInputError
+from funnelcore.simulate import DealValue, Duration, Scenario, fit_scenario, sample_deals
+
+T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+# The complex process, in the words of the test: where each stage advances to, and its branch.
+FORWARD = {
+    "lead": "prospecting",
+    "prospecting": "qualifying",
+    "qualifying": "needs_analysis",
+    "needs_analysis": "proposal",
+    "proposal": "objections",
+    "objections": "closing",
+    "closing": "won",
+}
+ADVANCE = {
+    "lead": 0.8,
+    "prospecting": 0.75,
+    "qualifying": 0.7,
+    "needs_analysis": 0.85,
+    "proposal": 0.8,
+    "objections": 0.5,
+    "closing": 0.9,
+}
+LOOP = 0.3  # objections -> proposal
+DAYS = {
+    "lead": 1.5,
+    "prospecting": 4,
+    "qualifying": 6,
+    "needs_analysis": 9,
+    "proposal": 5,
+    "objections": 3,
+    "closing": 2,
+}
+CV = 0.6
+VALUE_MEAN, VALUE_CV = 20_000.0, 0.5
+Z = 5.0
+
+
+def _lognormal(rng: random.Random, mean: float, cv: float) -> float:
+    sigma = math.sqrt(math.log1p(cv * cv))
+    return rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
+
+
+def _event_log(deals: int, seed: int) -> pd.DataFrame:
+    """An event log drawn directly from the parameters above (not with funnelcore.simulate)."""
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    for number in range(deals):
+        deal_id = f"deal-{number}"
+        at = T0 + timedelta(days=rng.random() * 365)
+        value = _lognormal(rng, VALUE_MEAN, VALUE_CV)
+        rows.append({"deal_id": deal_id, "stage": "lead", "at": at, "actor": "marketing"})
+        stage = "lead"
+        while stage not in ("won", "lost"):
+            at = at + timedelta(days=_lognormal(rng, DAYS[stage], CV))
+            draw = rng.random()
+            if draw < ADVANCE[stage]:
+                stage = FORWARD[stage]
+            elif stage == "objections" and draw < ADVANCE[stage] + LOOP:
+                stage = "proposal"
+            else:
+                stage = "lost"
+            rows.append({"deal_id": deal_id, "stage": stage, "at": at, "actor": "sales"})
+        rows[-1]["value"] = value
+    frame = pd.DataFrame(rows)
+    # Shuffled, as a log gathered from several systems might be: the fit orders by time.
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def test_fit_recovers_the_parameters_of_a_simulated_log() -> None:
+    """Probabilities within 5 binomial standard errors; days, spread and value within 5 SE."""
+    log = _event_log(12_000, seed=7)
+    fit = fit_scenario(log, process="complex")
+    scenario = fit.scenario
+    assert fit.deals == 12_000
+    assert fit.open_deals == 0
+    assert scenario.leads == 12_000
+    for name, probability in ADVANCE.items():
+        stage = Stage(name)
+        exits = fit.exits[stage]
+        error = math.sqrt(probability * (1 - probability) / exits)
+        assert abs(scenario.advance[stage] - probability) <= Z * error, name
+        mean_error = DAYS[name] * CV / math.sqrt(fit.timed[stage])
+        assert abs(scenario.days[stage] - DAYS[name]) <= Z * mean_error, name
+    loop = scenario.branch[Stage.OBJECTIONS][Stage.PROPOSAL]
+    exits = fit.exits[Stage.OBJECTIONS]
+    assert abs(loop - LOOP) <= Z * math.sqrt(LOOP * (1 - LOOP) / exits)
+    assert scenario.duration.distribution == "lognormal"
+    assert scenario.duration.cv == pytest.approx(CV, rel=0.05)
+    won = list(log["value"].dropna())
+    assert scenario.value.distribution == "lognormal"
+    assert abs(scenario.value.mean - VALUE_MEAN) <= Z * VALUE_MEAN * VALUE_CV / math.sqrt(len(won))
+    assert scenario.value.cv == pytest.approx(VALUE_CV, rel=0.15)
+
+
+def test_fit_from_deals_and_open_deals() -> None:
+    """Deals made through the process fit too; open deals count as open, their stays unused."""
+    truth = Scenario(
+        process="complex",
+        advance={Stage(k): v for k, v in ADVANCE.items()},
+        branch={Stage.OBJECTIONS: {Stage.PROPOSAL: LOOP}},
+        days={Stage(k): v for k, v in DAYS.items()},
+        duration=Duration.lognormal(cv=CV),
+        value=DealValue(VALUE_MEAN),
+    )
+    deals = sample_deals(
+        truth, count=3000, start=T0, spread_days=200, until=T0 + timedelta(days=200), seed=2
+    )
+    fit = fit_scenario(deals, leads=77)
+    assert fit.deals == 3000
+    assert fit.open_deals == sum(1 for d in deals if d.is_open)
+    assert fit.open_deals > 0
+    assert fit.scenario.leads == 77
+    lead = fit.scenario.advance[Stage.LEAD]
+    assert abs(lead - 0.8) <= Z * math.sqrt(0.8 * 0.2 / fit.exits[Stage.LEAD])
+    assert fit.scenario.value == DealValue(VALUE_MEAN)
+
+
+def test_malformed_rows_are_reported_with_their_row_and_reason() -> None:
+    """Every bad row is named; nothing is dropped silently."""
+    log = pd.DataFrame(
+        {
+            "deal_id": ["a", "a", None, "b", "b", "c"],
+            "stage": ["lead", "prospectng", "lead", "lead", "won", "lead"],
+            "at": [T0, T0 + timedelta(days=1), T0, "2025-01-02", "yesterday", None],
+            "actor": ["sales"] * 6,
+            "value": [None, None, None, -3.0, None, None],
+        }
+    )
+    with pytest.raises(SimulationInputError) as caught:
+        fit_scenario(log)
+    assert caught.value.problems == (
+        "row 1: stage 'prospectng' is not a stage of 'complex'",
+        "row 2: deal_id is missing",
+        "row 3: value -3.0 is not a number >= 0",
+        "row 4: at 'yesterday' is not an ISO 8601 date-time",
+        "row 5: at is missing",
+    )
+
+
+def test_illegal_paths_and_missing_columns_are_reported() -> None:
+    """A skipped stage names its row; a log without the needed columns is refused."""
+    log = pd.DataFrame(
+        {
+            "deal_id": ["a", "a", "b"],
+            "stage": ["lead", "proposal", "prospecting"],
+            "at": [T0, T0 + timedelta(days=1), T0],
+        }
+    )
+    with pytest.raises(SimulationInputError) as caught:
+        fit_scenario(log)
+    problems = "\n".join(caught.value.problems)
+    assert "deal 'a' (row 1): moves from lead to proposal, which 'complex' has no move for" in (
+        problems
+    )
+    assert "deal 'b' (row 2): starts at prospecting, not at lead" in problems
+    with pytest.raises(SimulationInputError, match="missing column at"):
+        fit_scenario(pd.DataFrame({"deal_id": ["a"], "stage": ["lead"]}))
+    with pytest.raises(SimulationInputError, match="expected a list of deals or a dataframe"):
+        fit_scenario("deals.csv")
+
+
+def test_a_stage_nobody_left_cannot_be_estimated() -> None:
+    """Deals that all stop before CLOSING leave its probability unknown; the fit says so."""
+    log = _event_log(200, seed=1)
+    cut = log[~log["stage"].isin(["closing", "won"])]
+    with pytest.raises(SimulationInputError, match="stage closing: no deal in the history left"):
+        fit_scenario(cut)
+
+
+def test_polars_frames_work_too() -> None:
+    """Any dataframe narwhals reads will do."""
+    polars = pytest.importorskip("polars")
+    log = polars.from_pandas(_event_log(400, seed=3))
+    assert fit_scenario(log).deals == 400
