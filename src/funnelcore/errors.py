@@ -193,8 +193,8 @@ class ScenarioError(FunnelError, ValueError):
     """
 
     def __init__(self, scenario: str, problems: Iterable[str]) -> None:
-        self.scenario = scenario
-        self.problems = tuple(problems)
+        self.scenario: str = scenario
+        self.problems: tuple[str, ...] = tuple(problems)
         count, lines = _listed(self.problems)
         super().__init__(f"scenario {scenario!r} has {count}:\n{lines}")
 
@@ -209,8 +209,8 @@ class SimulationInputError(FunnelError, ValueError):
     """
 
     def __init__(self, what: str, problems: Iterable[str]) -> None:
-        self.what = what
-        self.problems = tuple(problems)
+        self.what: str = what
+        self.problems: tuple[str, ...] = tuple(problems)
         count, lines = _listed(self.problems)
         super().__init__(f"unusable {what} ({count}):\n{lines}")
 
