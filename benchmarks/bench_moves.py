@@ -27,7 +27,6 @@ import attrs
 from transitions import Machine
 
 from funnelcore import (
-    Evidence,
     Lead,
     LeadSource,
     Marketing,
@@ -36,18 +35,13 @@ from funnelcore import (
     SalesRep,
     Stage,
 )
+from funnelcore.testing import FULL_EVIDENCE
 
 PROCESS = SalesProcess.complex()
 REP = SalesRep("Sam")
 BRAND = Marketing("Brand")
 PRODUCT = Product("ERP")
-FULL = Evidence(
-    permission=True,
-    able_to_buy=True,
-    likely_to_buy=True,
-    compelling_reasons=("cost",),
-    objections_handled=True,
-)
+FULL = FULL_EVIDENCE
 T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
 TIMES = [T0 + timedelta(days=i) for i in range(8)]
 PATH = [s.name for s in PROCESS.path_to(Stage.WON)]
