@@ -30,6 +30,7 @@ from funnelcore._presets import (
 )
 from funnelcore._process import Guard, Move, SalesProcess, StageSetting
 from funnelcore._stages import ForecastCategory, Stage
+from funnelcore.analytics import cycle_times, funnel_summary, stage_conversion, stage_funnel
 from funnelcore.errors import (
     ActorNotAllowedError,
     FunnelError,
@@ -37,6 +38,7 @@ from funnelcore.errors import (
     IllegalMoveError,
     InvalidHistoryError,
     InvalidRecordError,
+    MetricsInputError,
     MoveRejectedError,
     OutOfOrderError,
     ProcessDefinitionError,
@@ -103,4 +105,10 @@ __all__ = [
     "WrongProcessError",
     "InvalidHistoryError",
     "__version__",
+    # analytics (funnelcore.analytics; the dataframe libraries load on first use)
+    "MetricsInputError",
+    "stage_conversion",
+    "stage_funnel",
+    "funnel_summary",
+    "cycle_times",
 ]

@@ -17,6 +17,7 @@ __all__ = [
     "IllegalMoveError",
     "InvalidHistoryError",
     "InvalidRecordError",
+    "MetricsInputError",
     "MoveRejectedError",
     "OutOfOrderError",
     "ProcessDefinitionError",
@@ -170,3 +171,21 @@ class InvalidHistoryError(FunnelError, ValueError):
         self.index = index
         self.reason = reason
         super().__init__(f"history of deal {deal_id!r} is not legal at change {index}: {reason}")
+
+
+# -- analytics --------------------------------------------------------------------------------
+
+
+class MetricsInputError(FunnelError, ValueError):
+    """A log or argument given to a funnel metric cannot be measured; nothing was computed.
+
+    Attributes:
+        column: the offending column of the log, or ``None`` when the problem is not one column.
+        reason: what is wrong and how to fix it.
+    """
+
+    def __init__(self, reason: str, *, column: str | None = None) -> None:
+        self.column = column
+        self.reason = reason
+        where = f"column {column!r}: " if column is not None else ""
+        super().__init__(f"cannot measure the funnel: {where}{reason}")
