@@ -30,7 +30,22 @@ from funnelcore._presets import (
 )
 from funnelcore._process import Guard, Move, SalesProcess, StageSetting
 from funnelcore._stages import ForecastCategory, Stage
-from funnelcore.analytics import cycle_times, funnel_summary, stage_conversion, stage_funnel
+from funnelcore.analytics import (
+    ActivityFunnel,
+    ActivityStep,
+    CampaignPortfolio,
+    CampaignScore,
+    PortfolioVerdict,
+    WeakLink,
+    WeakLinkVerdict,
+    activity_funnel,
+    campaign_portfolio,
+    cycle_times,
+    funnel_summary,
+    stage_conversion,
+    stage_funnel,
+    weak_link,
+)
 from funnelcore.errors import (
     ActorNotAllowedError,
     FunnelError,
@@ -111,4 +126,14 @@ __all__ = [
     "stage_funnel",
     "funnel_summary",
     "cycle_times",
+    "campaign_portfolio",
+    "CampaignPortfolio",
+    "CampaignScore",
+    "PortfolioVerdict",
+    "weak_link",
+    "WeakLink",
+    "WeakLinkVerdict",
+    "activity_funnel",
+    "ActivityFunnel",
+    "ActivityStep",
 ]
