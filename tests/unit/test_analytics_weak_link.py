@@ -104,7 +104,7 @@ def test_the_verdict_prints_with_its_evidence() -> None:
     text = str(weak_link(strong_marketing_poor_sales(), COMPLEX, reps=1, deals_per_rep=3))
     assert text.splitlines()[0].startswith("sales-limited: more deals are open than the reps can")
     assert "8 leads in 10.0 days (24.0 per 30 days)" in text
-    assert "1 reps x 3 open deals = 3" in text
+    assert "1 rep x 3 open deals = 3" in text
     assert "8.0 deals, load 2.67" in text
     assert "6 deals, 6 still untouched" in text
     assert "win rate:         50.0%" in text

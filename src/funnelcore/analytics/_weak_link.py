@@ -109,7 +109,8 @@ class WeakLink:
             f"{self.verdict.value.replace('_', '-')}: {self.explanation}",
             f"  lead flow:        {self.leads} leads in {self.window_days:.1f} days "
             f"({self.leads_per_30_days:.1f} per 30 days)",
-            f"  sales capacity:   {self.reps} reps x {self.deals_per_rep} open deals "
+            f"  sales capacity:   {self.reps} rep{'s' if self.reps != 1 else ''} x "
+            f"{self.deals_per_rep} open deals "
             f"= {self.capacity}",
             f"  open on average:  {self.average_open_deals:.1f} deals, load {self.load:.2f} "
             f"(idle below {self.idle_below:.2f}, saturated from {_SATURATED:.2f})",
