@@ -116,7 +116,7 @@ def _rows(result: Any) -> list[dict[str, Any]]:
 
     from funnelcore.analytics._frames import collect_rows
 
-    frame = nw.from_native(result)
+    frame: nw.DataFrame[Any] | nw.LazyFrame[Any] = nw.from_native(result)
     return collect_rows(frame if isinstance(frame, nw.LazyFrame) else frame.lazy())
 
 
