@@ -30,6 +30,7 @@ from funnelcore.analytics._portfolio import (
     campaign_portfolio,
     default_qualified_stage,
 )
+from funnelcore.analytics._table import text_table
 from funnelcore.analytics._weak_link import WeakLink, WeakLinkVerdict, weak_link
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
     "weak_link",
     "WeakLink",
     "WeakLinkVerdict",
+    # output
+    "text_table",
     # charts (the plot extra)
     "plot_funnel",
     "plot_conversion",

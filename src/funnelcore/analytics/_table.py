@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-__all__ = ["format_table", "format_value"]
+__all__ = ["format_table", "format_value", "text_table"]
 
 _PERCENT = ("conversion", "rate", "probability", "roi", "load")
 _DAYS = ("days",)
@@ -54,3 +54,31 @@ def format_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> s
 
     rule = "  ".join("-" * width for width in widths)
     return "\n".join([line(list(columns)), rule, *(line(values) for values in cells)])
+
+
+def text_table(result: Any, *, columns: Sequence[str] | None = None) -> str:
+    """Any result frame (or a sequence of dicts) as an aligned, readable text table.
+
+    Ratios (columns named ``*conversion*``, ``*rate*``, ``probability``, ``roi``) print as
+    percentages, days with one decimal, money with two; missing values as ``-``.
+
+    Args:
+        result: a frame of any type narwhals reads, or a sequence of dicts.
+        columns: the columns to show, in order (default: all).
+
+    >>> print(text_table([{"stage": "lead", "reached": 6, "conversion": 0.5}]))
+    stage  reached  conversion
+    -----  -------  ----------
+    lead         6       50.0%
+    """
+    if isinstance(result, Sequence):
+        rows = [dict(cast("Mapping[str, Any]", row)) for row in cast("Sequence[Any]", result)]
+    else:
+        import narwhals as nw
+
+        from funnelcore.analytics._frames import collect_rows
+
+        frame: nw.DataFrame[Any] | nw.LazyFrame[Any] = nw.from_native(result)
+        rows = collect_rows(frame if isinstance(frame, nw.LazyFrame) else frame.lazy())
+    names = list(columns) if columns is not None else list(rows[0]) if rows else []
+    return format_table(names, rows)
