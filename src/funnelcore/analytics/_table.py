@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["format_table", "format_value", "text_table"]
 
@@ -72,8 +72,7 @@ def text_table(result: Any, *, columns: Sequence[str] | None = None) -> str:
     lead         6       50.0%
     """
     if isinstance(result, Sequence):
-        given: Sequence[Mapping[str, Any]] = result
-        rows = [dict(row) for row in given]
+        rows = [dict(row) for row in cast("Sequence[Mapping[str, Any]]", result)]
     else:
         import narwhals as nw
 
