@@ -174,6 +174,13 @@ def memory_child(task: str, path: str) -> None:
     if task == "write":
         make_log(10_000_000).write_parquet(path)
         return
+    if task == "scan":
+        # the log stays on disk: Polars reads only the columns the counts need
+        result = stage_conversion(pl.scan_parquet(path), PROCESS).collect()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        events = int(result["reached"][0])
+        print(json.dumps({"events": events, "loaded": 0.0, "peak": peak}))
+        return
     log = pl.read_parquet(path)
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if task == "polars":
@@ -205,7 +212,7 @@ def memory() -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = str(Path(directory) / "log.parquet")
         child("write", path)
-        runs = {task: child(task, path) for task in ("polars", "counts", "full")}
+        runs = {task: child(task, path) for task in ("polars", "counts", "full", "scan")}
     events = int(runs["counts"]["events"])
     print(f"\n== peak memory (max RSS) of a fresh process, {events:,} events from Parquet")
     print(f"  the log loaded, nothing else      {runs['counts']['loaded']:7.0f} MB")
@@ -215,6 +222,7 @@ def memory() -> None:
         f"(target <= {TARGET_MEMORY_MB} MB)"
     )
     print(f"  + funnelcore stage_funnel         {runs['full']['peak']:7.0f} MB")
+    print(f"  stage_conversion(scan_parquet())  {runs['scan']['peak']:7.0f} MB   (log not loaded)")
 
 
 def main() -> None:
