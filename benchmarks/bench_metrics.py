@@ -178,8 +178,7 @@ def memory_child(task: str, path: str) -> None:
         # the log stays on disk: Polars reads only the columns the counts need
         result = stage_conversion(pl.scan_parquet(path), PROCESS).collect()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        events = int(result["reached"][0])
-        print(json.dumps({"events": events, "loaded": 0.0, "peak": peak}))
+        print(json.dumps({"deals": int(result["reached"][0]), "loaded": 0.0, "peak": peak}))
         return
     log = pl.read_parquet(path)
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
