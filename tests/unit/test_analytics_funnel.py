@@ -434,3 +434,36 @@ def test_timezone_aware_timestamps_measure_the_same() -> None:
     naive = rows_of(stage_funnel(story_polars(), COMPLEX))
     assert rows_of(stage_funnel(pl.DataFrame(columns), COMPLEX)) == naive
     assert rows_of(stage_funnel(pd.DataFrame(columns), COMPLEX)) == approx_rows(naive)
+
+
+def test_categorical_columns_and_whole_number_ids() -> None:
+    """Categorical stage and breakdown columns and integer deal ids measure like text ones."""
+    log = pl.DataFrame(
+        {
+            "deal_id": [1, 1, 2],
+            "stage": ["lead", "won", "lead"],
+            "at": [START] * 3,
+            "src": ["a", "a", "b"],
+        }
+    ).with_columns(pl.col("stage", "src").cast(pl.Categorical))
+    expected = [1, 1, 0, 1, 0, 0]
+    assert (
+        column(rows_of(stage_conversion(log, SalesProcess.simple(), by="src")), "reached")
+        == expected
+    )
+    assert (
+        column(rows_of(stage_funnel(log.to_pandas(), SalesProcess.simple(), by="src")), "reached")
+        == expected
+    )
+
+
+def test_an_empty_value_column_without_a_type_means_no_values() -> None:
+    log = pd.DataFrame({"deal_id": ["a"], "stage": ["lead"], "at": [START], "value": [None]})
+    [row] = rows_of(funnel_summary(log, COMPLEX))
+    assert row["pipeline_value"] == 0.0
+
+
+def test_a_value_column_of_text_is_refused() -> None:
+    log = pl.DataFrame({"deal_id": ["a"], "stage": ["lead"], "at": [START], "value": ["lots"]})
+    with pytest.raises(MetricsInputError, match="column 'value': must hold numbers"):
+        funnel_summary(log, COMPLEX)

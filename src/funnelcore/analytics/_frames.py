@@ -136,12 +136,23 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
     has_value = col.VALUE in schema
     if has_value:
         value_type = schema[col.VALUE]
-        if not (value_type.is_numeric() or isinstance(value_type, nw.Unknown)):
+        if value_type.is_numeric():
+            fixes.append(nw.col(col.VALUE).cast(nw.Float64()))
+        elif _all_null(lazy, col.VALUE):
+            # an empty column read without a type (pandas: object) holds no values at all
+            fixes.append(nw.lit(None, nw.Float64()).alias(col.VALUE))
+        else:
             raise MetricsInputError(f"must hold numbers, not {value_type}", column=col.VALUE)
-        fixes.append(nw.col(col.VALUE).cast(nw.Float64()))
     if fixes:
         lazy = lazy.with_columns(*fixes)
     return Source(frame=lazy, build=build, has_value=has_value, at_from_text=at_from_text)
+
+
+def _all_null(frame: nw.LazyFrame[Any], name: str) -> bool:
+    [row] = collect_rows(
+        frame.select(nw.len().alias("rows"), nw.col(name).null_count().alias("nulls"))
+    )
+    return bool(row["rows"] == row["nulls"])
 
 
 def _engine_frame(frame: nw.DataFrame[Any] | nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:

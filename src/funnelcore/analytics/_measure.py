@@ -192,12 +192,15 @@ def _check_by(source: Source, by: str | None) -> None:
         )
 
 
-def _group_columns(by: str | None) -> list[nw.Expr]:
+def _group_columns(source: Source, by: str | None) -> list[nw.Expr]:
     if by is None:
         return []
+    value = nw.col(by)
+    if isinstance(source.frame.collect_schema()[by], (nw.Categorical, nw.Enum)):
+        value = value.cast(nw.String())  # unordered categories have no min or max
     return [
-        nw.col(by).max().over(col.DEAL_ID).alias(_GROUP),
-        nw.col(by).min().over(col.DEAL_ID).alias(_GROUP_MIN),
+        value.max().over(col.DEAL_ID).alias(_GROUP),
+        value.min().over(col.DEAL_ID).alias(_GROUP_MIN),
     ]
 
 
@@ -270,7 +273,7 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
     keys: list[str] = []
     extra: list[nw.Expr] = []
     if by is not None:
-        frame = frame.with_columns(*_group_columns(by)).with_columns(_conflict_column())
+        frame = frame.with_columns(*_group_columns(source, by)).with_columns(_conflict_column())
         keys.append(_GROUP)
         extra.append(nw.col(_CONFLICT).sum().alias(_CONFLICT))
     _check_nulls(source, (col.DEAL_ID, col.STAGE))
@@ -403,7 +406,7 @@ def measure(
     window = [
         nw.col(_T).shift(-1).over(col.DEAL_ID, order_by=order).alias(_NEXT),
         nw.col(_START_AT).min().over(col.DEAL_ID).alias(_START),
-        *_group_columns(by),
+        *_group_columns(source, by),
     ]
     if source.has_value:
         window.append(
