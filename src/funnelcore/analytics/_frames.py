@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any, Literal, TypeAlias, cast
 
 import attrs
-import narwhals as nw
+
+try:
+    import narwhals as nw
+except ModuleNotFoundError as error:  # pragma: no cover - exercised without the extra only
+    raise ModuleNotFoundError(
+        "funnelcore.analytics needs the 'analytics' extra: pip install 'funnelcore[analytics]'",
+        name=error.name,
+    ) from error
 
 from funnelcore import _columns as col
 from funnelcore.errors import MetricsInputError

@@ -25,7 +25,13 @@ def _rows(result: Any, needed: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def _figure(title: str | None, size: tuple[float, float]) -> tuple[Figure, Any]:
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.figure import Figure
+    except ModuleNotFoundError as error:  # pragma: no cover - exercised without the extra only
+        raise ModuleNotFoundError(
+            "funnelcore's charts need the 'plot' extra: pip install 'funnelcore[plot]'",
+            name=error.name,
+        ) from error
 
     figure = Figure(figsize=size, layout="constrained")
     axes: Any = figure.add_subplot()
