@@ -8,7 +8,7 @@ process (run the audit first): every deal starts at the entry stage and moves al
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from funnelcore._process import SalesProcess
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import polars as pl
     from narwhals.typing import IntoFrameT
 
-    from funnelcore.analytics._frames import Kind
+    from funnelcore.analytics._frames import Kind, Source
     from funnelcore.analytics._measure import Counts, Layout, Measures
 
 __all__ = ["cycle_times", "funnel_summary", "stage_conversion", "stage_funnel"]
@@ -115,6 +115,23 @@ def _group_values(groups: Sequence[Any]) -> tuple[list[Any], Kind]:
     return list(groups), kind
 
 
+def _result(
+    source: Source,
+    groups: Sequence[Any],
+    by: str | None,
+    columns: dict[str, Kind],
+    rows_of: Callable[[Any], list[dict[str, Any]]],
+) -> Any:
+    """The rows of every group, the group's value first when broken down, as the caller's frame."""
+    labels, by_kind = _group_values(groups)
+    rows: list[dict[str, Any]] = []
+    for group, label in zip(groups, labels, strict=True):
+        for row in rows_of(group):
+            rows.append({by: label, **row} if by is not None else row)
+    data, kinds = _frame(rows, columns, by, by_kind)
+    return source.build(data, kinds)
+
+
 def _counts(counts: Counts, group: Any) -> list[int]:
     return [counts.reached.get((group, index), 0) for index in range(len(counts.layout.names))]
 
@@ -166,17 +183,12 @@ def stage_conversion(log: Any, process: SalesProcess[Any], *, by: str | None = N
     source = as_frame(log, needed=("deal_id", "stage"))
     counts = count_reached(source, process, by=by)
     shape = counts.layout
-    rows: list[dict[str, Any]] = []
-    groups, by_kind = _group_values(counts.groups)
-    for group, label in zip(counts.groups, groups, strict=True):
+
+    def rows_of(group: Any) -> list[dict[str, Any]]:
         reached = _counts(counts, group)
-        for index in range(len(shape.names)):
-            row = _conversion_row(shape, reached, index)
-            if by is not None:
-                row = {by: label, **row}
-            rows.append(row)
-    data, kinds = _frame(rows, _CONVERSION_COLUMNS, by, by_kind)
-    return source.build(data, kinds)
+        return [_conversion_row(shape, reached, index) for index in range(len(shape.names))]
+
+    return _result(source, counts.groups, by, _CONVERSION_COLUMNS, rows_of)
 
 
 @overload
@@ -217,10 +229,10 @@ def stage_funnel(log: Any, process: SalesProcess[Any], *, by: str | None = None)
     source = as_frame(log)
     measures = measure(source, process, by=by)
     shape = measures.layout
-    rows: list[dict[str, Any]] = []
-    groups, by_kind = _group_values(measures.groups)
-    for group, label in zip(measures.groups, groups, strict=True):
+
+    def rows_of(group: Any) -> list[dict[str, Any]]:
         reached = [measures.cell(group, index).reached for index in range(len(shape.names))]
+        rows: list[dict[str, Any]] = []
         for index in range(len(shape.names)):
             cell = measures.cell(group, index)
             probability = shape.probability[index]
@@ -238,11 +250,10 @@ def stage_funnel(log: Any, process: SalesProcess[Any], *, by: str | None = None)
                     else None
                 ),
             )
-            if by is not None:
-                row = {by: label, **row}
             rows.append(row)
-    data, kinds = _frame(rows, _FUNNEL_COLUMNS, by, by_kind)
-    return source.build(data, kinds)
+        return rows
+
+    return _result(source, measures.groups, by, _FUNNEL_COLUMNS, rows_of)
 
 
 def _summary_row(measures: Measures, group: Any) -> dict[str, Any]:
@@ -317,15 +328,13 @@ def funnel_summary(log: Any, process: SalesProcess[Any], *, by: str | None = Non
 
     source = as_frame(log)
     measures = measure(source, process, by=by)
-    rows: list[dict[str, Any]] = []
-    groups, by_kind = _group_values(measures.groups)
-    for group, label in zip(measures.groups, groups, strict=True):
-        row = _summary_row(measures, group)
-        if by is not None:
-            row = {by: label, **row}
-        rows.append(row)
-    data, kinds = _frame(rows, _SUMMARY_COLUMNS, by, by_kind)
-    return source.build(data, kinds)
+    return _result(
+        source,
+        measures.groups,
+        by,
+        _SUMMARY_COLUMNS,
+        lambda group: [_summary_row(measures, group)],
+    )
 
 
 @overload
@@ -370,20 +379,17 @@ def cycle_times(
     source = as_frame(log)
     measures = measure(source, process, by=by, start=start_index)
     shape = measures.layout
-    rows: list[dict[str, Any]] = []
-    groups, by_kind = _group_values(measures.groups)
-    for group, label in zip(measures.groups, groups, strict=True):
-        for outcome in (shape.won, shape.lost):
-            cell = measures.cell(group, outcome)
-            row: dict[str, Any] = {
+
+    def rows_of(group: Any) -> list[dict[str, Any]]:
+        return [
+            {
                 "outcome": shape.names[outcome],
-                "deals": cell.cycles,
-                "mean_days": cell.cycle_mean,
-                "median_days": cell.cycle_median,
-                "p90_days": cell.cycle_p90,
+                "deals": measures.cell(group, outcome).cycles,
+                "mean_days": measures.cell(group, outcome).cycle_mean,
+                "median_days": measures.cell(group, outcome).cycle_median,
+                "p90_days": measures.cell(group, outcome).cycle_p90,
             }
-            if by is not None:
-                row = {by: label, **row}
-            rows.append(row)
-    data, kinds = _frame(rows, _CYCLE_COLUMNS, by, by_kind)
-    return source.build(data, kinds)
+            for outcome in (shape.won, shape.lost)
+        ]
+
+    return _result(source, measures.groups, by, _CYCLE_COLUMNS, rows_of)
