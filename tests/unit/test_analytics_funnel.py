@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -467,3 +468,25 @@ def test_a_value_column_of_text_is_refused() -> None:
     log = pl.DataFrame({"deal_id": ["a"], "stage": ["lead"], "at": [START], "value": ["lots"]})
     with pytest.raises(MetricsInputError, match="column 'value': must hold numbers"):
         funnel_summary(log, COMPLEX)
+
+
+@pytest.mark.parametrize("engine", ["polars", "pandas", "duckdb"])
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [("deal_id", "1 event(s) have no deal id"), ("stage", "some events have no stage")],
+)
+def test_counts_refuse_events_without_id_or_stage_on_every_engine(
+    engine: str, missing: str, message: str
+) -> None:
+    import duckdb
+
+    columns = story_columns()
+    columns[missing][3] = None
+    log = pl.DataFrame(columns)
+    native = {
+        "polars": log,
+        "pandas": log.to_pandas(),
+        "duckdb": duckdb.from_arrow(log.to_arrow()),
+    }[engine]
+    with pytest.raises(MetricsInputError, match=re.escape(message)):
+        stage_conversion(native, COMPLEX)

@@ -276,13 +276,27 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
         frame = frame.with_columns(*_group_columns(source, by)).with_columns(_conflict_column())
         keys.append(_GROUP)
         extra.append(nw.col(_CONFLICT).sum().alias(_CONFLICT))
-    _check_nulls(source, (col.DEAL_ID, col.STAGE))
+    if frame.implementation.is_polars():
+        # Polars keeps null counts with its arrays: this check reads no data.
+        _check_nulls(source, (col.DEAL_ID,))
+    else:
+        # Elsewhere a separate check is another pass over the log: count in the same pass.
+        extra.append(nw.len().alias("__fc_rows"))
+        extra.append(nw.col(col.DEAL_ID).count().alias("__fc_ids"))
     rows = collect_rows(
         frame.group_by(*keys, col.STAGE).agg(
             nw.col(col.DEAL_ID).n_unique().alias("reached"), *extra
         ),
         at_from_text=source.at_from_text,
     )
+    if not frame.implementation.is_polars():
+        without = sum(row["__fc_rows"] - row["__fc_ids"] for row in rows)
+        if without:
+            raise MetricsInputError(
+                f"{without} event(s) have no deal id; audit the log to find them",
+                column=col.DEAL_ID,
+            )
+    # events without a stage form a group of their own: _stage_positions refuses it
     positions = _stage_positions(process, {row[col.STAGE] for row in rows})
     if by is not None and any(row[_CONFLICT] for row in rows):
         _refuse_conflicts(frame, by, source.at_from_text)
