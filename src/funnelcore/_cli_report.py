@@ -76,11 +76,14 @@ def _run(args: argparse.Namespace) -> int:
     if (args.reps is None) != (args.deals_per_rep is None):
         print("funnelcore: error: --reps and --deals-per-rep go together", file=sys.stderr)
         return 2
+    from funnelcore.analytics._frames import read_log_file
+
     process = resolve_process(args.process)
-    stages = _rows(stage_funnel(args.file, process, by=args.by))
-    summary = _rows(funnel_summary(args.file, process, by=args.by))
+    log = read_log_file(args.file)  # read once, measured three ways
+    stages = _rows(stage_funnel(log, process, by=args.by))
+    summary = _rows(funnel_summary(log, process, by=args.by))
     verdict = (
-        weak_link(args.file, process, reps=args.reps, deals_per_rep=args.deals_per_rep)
+        weak_link(log, process, reps=args.reps, deals_per_rep=args.deals_per_rep)
         if args.reps is not None
         else None
     )
