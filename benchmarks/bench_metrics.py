@@ -14,7 +14,7 @@ same run and on the same data:
 
 Each timing is the best of several runs, funnelcore and its baseline alternating. Run:
 
-    python benchmarks/bench_metrics.py            # 1M and 10M events (about two minutes)
+    python benchmarks/bench_metrics.py            # 1M and 10M events (two to three minutes)
     python benchmarks/bench_metrics.py --quick    # 1M only
 """
 
@@ -235,9 +235,9 @@ def main() -> None:
     print(f"funnelcore metrics benchmark; Polars {pl.__version__}, DuckDB {duckdb.__version__}")
     if not args.quick:
         memory()
-    bench(1_000_000, runs=7)
+    bench(1_000_000, runs=11)
     if not args.quick:
-        bench(10_000_000, runs=5)
+        bench(10_000_000, runs=7)
 
 
 if __name__ == "__main__":
