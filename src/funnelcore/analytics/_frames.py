@@ -134,7 +134,7 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
             )
     stage_type = schema.get(col.STAGE)
     if stage_type is not None and not isinstance(stage_type, nw.String):
-        if isinstance(stage_type, (nw.Categorical, nw.Enum)):
+        if isinstance(stage_type, (nw.Categorical, nw.Enum, nw.Object)):
             fixes.append(nw.col(col.STAGE).cast(nw.String()))
         else:
             raise MetricsInputError(
