@@ -30,6 +30,22 @@ from funnelcore._presets import (
 )
 from funnelcore._process import Guard, Move, SalesProcess, StageSetting
 from funnelcore._stages import ForecastCategory, Stage
+from funnelcore.analytics import (
+    ActivityFunnel,
+    ActivityStep,
+    CampaignPortfolio,
+    CampaignScore,
+    PortfolioVerdict,
+    WeakLink,
+    WeakLinkVerdict,
+    activity_funnel,
+    campaign_portfolio,
+    cycle_times,
+    funnel_summary,
+    stage_conversion,
+    stage_funnel,
+    weak_link,
+)
 from funnelcore.errors import (
     ActorNotAllowedError,
     FunnelError,
@@ -38,6 +54,7 @@ from funnelcore.errors import (
     InvalidArgumentError,
     InvalidHistoryError,
     InvalidRecordError,
+    MetricsInputError,
     MoveRejectedError,
     OutOfOrderError,
     ProcessDefinitionError,
@@ -110,4 +127,20 @@ __all__ = [
     "ScenarioError",
     "SimulationInputError",
     "__version__",
+    # analytics (funnelcore.analytics; the dataframe libraries load on first use)
+    "MetricsInputError",
+    "stage_conversion",
+    "stage_funnel",
+    "funnel_summary",
+    "cycle_times",
+    "campaign_portfolio",
+    "CampaignPortfolio",
+    "CampaignScore",
+    "PortfolioVerdict",
+    "weak_link",
+    "WeakLink",
+    "WeakLinkVerdict",
+    "activity_funnel",
+    "ActivityFunnel",
+    "ActivityStep",
 ]

@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
     "funnelcore._cli_demo",
     "funnelcore._cli_diagram",
     "funnelcore._cli_simulate",
+    "funnelcore._cli_report",
 )
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidHistoryError",
     "InvalidRecordError",
+    "MetricsInputError",
     "MoveRejectedError",
     "OutOfOrderError",
     "ProcessDefinitionError",
@@ -219,3 +220,21 @@ def _listed(problems: tuple[str, ...]) -> tuple[str, str]:
     """The count ("2 problems") and the bulleted lines of ``problems``, for a message."""
     count = len(problems)
     return f"{count} problem{'s' if count != 1 else ''}", "\n".join(f"  - {p}" for p in problems)
+
+
+# -- analytics --------------------------------------------------------------------------------
+
+
+class MetricsInputError(FunnelError, ValueError):
+    """A log or argument given to a funnel metric cannot be measured; nothing was computed.
+
+    Attributes:
+        column: the offending column of the log, or ``None`` when the problem is not one column.
+        reason: what is wrong and how to fix it.
+    """
+
+    def __init__(self, reason: str, *, column: str | None = None) -> None:
+        self.column: str | None = column
+        self.reason: str = reason
+        where = f"column {column!r}: " if column is not None else ""
+        super().__init__(f"cannot measure the funnel: {where}{reason}")

@@ -1,0 +1,244 @@
+"""Benchmark of the funnel metrics: funnelcore against hand-written Polars and DuckDB.
+
+Generates synthetic event logs of the complex process (1M and 10M events), then measures, in the
+same run and on the same data:
+
+* stage conversion counts (distinct deals that reached each stage, conversion to the next stage):
+  ``funnelcore.analytics.stage_conversion`` on a Polars DataFrame against a hand-written Polars
+  expression doing the same work - the target is funnelcore >= 0.9x the Polars baseline;
+* the same on a DuckDB relation against a hand-written DuckDB SQL query (for information);
+* the full ``stage_funnel`` (time in stage, current deals, values; an ordered window over every
+  deal) once, for information;
+* peak memory (``resource.getrusage`` max RSS) of a fresh process that loads the 10M-event log
+  from Parquet and runs both metrics - the target is <= 1 GB.
+
+Each timing is the best of several runs, funnelcore and its baseline alternating. Run:
+
+    python benchmarks/bench_metrics.py            # 1M and 10M events (two to three minutes)
+    python benchmarks/bench_metrics.py --quick    # 1M only
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from funnelcore import SalesProcess
+from funnelcore.analytics import stage_conversion, stage_funnel
+
+PROCESS = SalesProcess.complex()
+STAGES = [str(stage.value) for stage in PROCESS.stages]
+HAPPY = STAGES[:8]  # lead .. won; index 8 is lost
+TARGET_RATIO = 0.9
+TARGET_MEMORY_MB = 1024
+
+
+def make_log(events: int, seed: int = 1) -> pl.DataFrame:
+    """A log of about ``events`` events: deals walk the happy path and stop, win or get lost."""
+    rng = np.random.default_rng(seed)
+    deals = int(events / 4.2)
+    go_on = rng.random((deals, 7)) < np.array([0.8, 0.75, 0.7, 0.8, 0.85, 0.8, 0.7])
+    steps = np.argmin(np.concatenate([go_on, np.zeros((deals, 1), bool)], axis=1), axis=1)
+    lost = rng.random(deals) < 0.7
+    open_stages = np.minimum(steps, 6) + 1
+    lengths = open_stages + np.where(steps == 7, 1, lost.astype(int))
+    total = int(lengths.sum())
+    deal = np.repeat(np.arange(deals), lengths)
+    position = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    stage = np.where(
+        position < np.repeat(open_stages, lengths),
+        position,
+        np.where(np.repeat(steps, lengths) == 7, 7, 8),
+    )
+    start = np.repeat(rng.integers(0, 365 * 86_400, deals), lengths)
+    seconds = start + position * 3 * 86_400 + rng.integers(0, 86_400, total)
+    return pl.DataFrame(
+        {
+            "deal_id": pl.Series(deal).cast(pl.String),
+            "stage": pl.Series(np.array(STAGES)[stage]),
+            "at": pl.Series(seconds * 1_000_000).cast(pl.Datetime("us")),
+            "actor": pl.Series(np.where(position == 0, "marketing", "sales")),
+        }
+    )
+
+
+def polars_baseline(log: pl.DataFrame, *, lazy: bool = False) -> dict[str, int]:
+    """Hand-written Polars: distinct deals per stage, then conversion to the next stage.
+
+    ``lazy`` runs the same query as a LazyFrame on the in-memory engine (Polars 2 defaults lazy
+    queries to its streaming engine, which is slower here); the faster of the two is the baseline.
+    """
+    query = log.lazy() if lazy else log
+    grouped = query.group_by("stage").agg(pl.col("deal_id").n_unique())
+    if isinstance(grouped, pl.LazyFrame):
+        grouped = grouped.collect(engine="in-memory")
+    reached = dict(grouped.iter_rows())
+    counts = {stage: reached.get(stage, 0) for stage in STAGES}
+    _ = [counts[b] / counts[a] if counts[a] else None for a, b in itertools.pairwise(HAPPY)]
+    return counts
+
+
+def duckdb_baseline(relation: duckdb.DuckDBPyRelation) -> dict[str, int]:
+    """Hand-written DuckDB SQL doing the same work."""
+    rows = duckdb.sql(
+        "select stage, count(distinct deal_id) from relation group by stage"
+    ).fetchall()
+    counts = dict.fromkeys(STAGES, 0) | {stage: int(count) for stage, count in rows}
+    _ = [counts[b] / counts[a] if counts[a] else None for a, b in itertools.pairwise(HAPPY)]
+    return counts
+
+
+def funnelcore_counts(log: Any) -> dict[str, int]:
+    """The default path of funnelcore, on whatever frame ``log`` is."""
+    import narwhals as nw
+
+    result = nw.from_native(stage_conversion(log, PROCESS))
+    frame = result.collect() if isinstance(result, nw.LazyFrame) else result
+    return {row["stage"]: int(row["reached"]) for row in frame.rows(named=True)}
+
+
+def best_of(runs: int, *functions: Callable[[], Any]) -> list[float]:
+    """The best time of each function over ``runs`` rounds, the functions alternating."""
+    best = [float("inf")] * len(functions)
+    for _ in range(runs):
+        for index, function in enumerate(functions):
+            started = time.perf_counter()
+            function()
+            best[index] = min(best[index], time.perf_counter() - started)
+    return best
+
+
+def rate(events: int, seconds: float) -> str:
+    return f"{events / seconds / 1e6:6.2f}M events/s ({seconds * 1000:7.1f} ms)"
+
+
+def bench(events: int, runs: int) -> dict[str, float]:
+    started = time.perf_counter()
+    log = make_log(events)
+    size = log.height
+    print(
+        f"\n== {size:,} events, {log['deal_id'].n_unique():,} deals "
+        f"(generated in {time.perf_counter() - started:.1f} s)"
+    )
+    expected = polars_baseline(log)
+    assert funnelcore_counts(log) == expected, "funnelcore and Polars disagree"
+    eager, lazy, ours = best_of(
+        runs,
+        lambda: polars_baseline(log),
+        lambda: polars_baseline(log, lazy=True),
+        lambda: funnelcore_counts(log),
+    )
+    base = min(eager, lazy)
+    print(f"stage conversion counts, Polars DataFrame (best of {runs}):")
+    print(f"  hand-written Polars, eager {rate(size, eager)}")
+    print(f"  hand-written Polars, lazy  {rate(size, lazy)}")
+    print(f"  funnelcore                 {rate(size, ours)}")
+    print(
+        f"  ratio Polars / funnelcore time {base / ours:.2f}x against the faster baseline "
+        f"(target >= {TARGET_RATIO}x)"
+    )
+
+    relation = duckdb.from_arrow(log.to_arrow())
+    assert funnelcore_counts(relation) == expected, "funnelcore on DuckDB disagrees"
+    sql, ours_duck = best_of(
+        runs, lambda: duckdb_baseline(relation), lambda: funnelcore_counts(relation)
+    )
+    print(f"stage conversion counts, DuckDB relation (best of {runs}, for information):")
+    print(f"  hand-written DuckDB SQL    {rate(size, sql)}")
+    print(f"  funnelcore                 {rate(size, ours_duck)}")
+    print(f"  ratio SQL / funnelcore time    {sql / ours_duck:.2f}x")
+
+    started = time.perf_counter()
+    stage_funnel(log, PROCESS)
+    full = time.perf_counter() - started
+    print("full stage_funnel (ordered window per deal; one run, for information):")
+    print(f"  funnelcore                 {rate(size, full)}")
+    return {"events": size, "polars": base, "funnelcore": ours, "ratio": base / ours}
+
+
+def memory_child(task: str, path: str) -> None:
+    """In a fresh process: write the log, or load it and run one metric; print peak memory."""
+    if task == "write":
+        make_log(10_000_000).write_parquet(path)
+        return
+    if task == "scan":
+        # the log stays on disk: Polars reads only the columns the counts need
+        result = stage_conversion(pl.scan_parquet(path), PROCESS).collect()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"deals": int(result["reached"][0]), "loaded": 0.0, "peak": peak}))
+        return
+    log = pl.read_parquet(path)
+    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if task == "polars":
+        polars_baseline(log)
+    elif task == "counts":
+        stage_conversion(log, PROCESS)
+    elif task == "full":
+        stage_funnel(log, PROCESS)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"events": log.height, "loaded": loaded, "peak": peak}))
+
+
+def memory() -> None:
+    """Peak memory at 10M events, each measurement in its own fresh process.
+
+    Runs before the timings: on Linux a child's max RSS starts from its parent's resident size
+    at fork, so the parent must still be small.
+    """
+
+    def child(*argv: str) -> dict[str, float]:
+        output = subprocess.run(
+            [sys.executable, __file__, "--memory-child", *argv],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return json.loads(output.strip().splitlines()[-1]) if output.strip() else {}
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = str(Path(directory) / "log.parquet")
+        child("write", path)
+        runs = {task: child(task, path) for task in ("polars", "counts", "full", "scan")}
+    events = int(runs["counts"]["events"])
+    print(f"\n== peak memory (max RSS) of a fresh process, {events:,} events from Parquet")
+    print(f"  the log loaded, nothing else      {runs['counts']['loaded']:7.0f} MB")
+    print(f"  + hand-written Polars counts      {runs['polars']['peak']:7.0f} MB")
+    print(
+        f"  + funnelcore stage_conversion     {runs['counts']['peak']:7.0f} MB   "
+        f"(target <= {TARGET_MEMORY_MB} MB)"
+    )
+    print(f"  + funnelcore stage_funnel         {runs['full']['peak']:7.0f} MB")
+    print(f"  stage_conversion(scan_parquet())  {runs['scan']['peak']:7.0f} MB   (log not loaded)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1M events only")
+    parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(*args.memory_child)
+        return
+    print(f"funnelcore metrics benchmark; Polars {pl.__version__}, DuckDB {duckdb.__version__}")
+    if not args.quick:
+        memory()
+    bench(1_000_000, runs=11)
+    if not args.quick:
+        bench(10_000_000, runs=7)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""Logs in, results out: the one place that knows where a log comes from.
+
+Every metric of :mod:`funnelcore.analytics` reads its log through :func:`as_frame` and hands its
+result back through :attr:`Source.build`. A log is any dataframe narwhals understands (pandas,
+Polars eager or lazy, a DuckDB relation, a PyArrow table, ...) with the canonical columns of
+:mod:`funnelcore._columns`, or the path of a CSV / JSON Lines file. Results come back in the
+caller's frame type (a file path gives a Polars ``DataFrame``).
+
+This module imports narwhals at the top, so the public modules import it inside their functions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, TypeAlias, cast
+
+import attrs
+
+try:
+    import narwhals as nw
+except ModuleNotFoundError as error:  # pragma: no cover - exercised without the extra only
+    raise ModuleNotFoundError(
+        "funnelcore.analytics needs the 'analytics' extra: pip install 'funnelcore[analytics]'",
+        name=error.name,
+    ) from error
+
+from funnelcore import _columns as col
+from funnelcore.errors import MetricsInputError
+
+__all__ = ["Kind", "Source", "as_frame", "collect_rows", "read_log_file"]
+
+#: The type of a result column: text, whole number or real number.
+Kind: TypeAlias = Literal["str", "int", "float"]
+
+_DTYPES: dict[str, Any] = {"str": nw.String(), "int": nw.Int64(), "float": nw.Float64()}
+#: The columns the metrics need; ``actor`` and the optional columns are used when present.
+NEEDED: tuple[str, ...] = (col.DEAL_ID, col.STAGE, col.AT)
+
+
+def read_log_file(path: str | os.PathLike[str]) -> Any:
+    """Read a CSV or JSON Lines event log into a Polars ``DataFrame``.
+
+    A stand-in for the event-log reader: the lead swaps this function for ``read_log``. Timestamps
+    in ISO form are parsed.
+
+    Raises:
+        MetricsInputError: the file is missing or cannot be parsed.
+    """
+    import polars as pl
+
+    file = Path(path)
+    if not file.is_file():
+        raise MetricsInputError(f"no such file: {file}")
+    try:
+        if file.suffix.lower() in (".jsonl", ".ndjson"):
+            return pl.read_ndjson(file)
+        return pl.read_csv(file, try_parse_dates=True, infer_schema_length=10_000)
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise MetricsInputError(f"cannot read {file}: {first}") from error
+
+
+@attrs.frozen
+class Source:
+    """A log ready for the engine.
+
+    Attributes:
+        frame: the log as a narwhals LazyFrame with ``at`` as a datetime and ``stage`` as text.
+        build: turns result columns into the caller's frame type.
+        has_value: whether the log has a ``value`` column.
+        at_from_text: whether ``at`` was parsed from text (a parse error then surfaces on collect).
+    """
+
+    frame: nw.LazyFrame[Any]
+    build: Callable[[Mapping[str, Sequence[Any]], Mapping[str, Kind]], Any]
+    has_value: bool
+    at_from_text: bool
+
+    @property
+    def columns(self) -> list[str]:
+        """The log's column names."""
+        return list(self.frame.collect_schema().names())
+
+
+def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
+    """Accept a log (any narwhals-supported dataframe or a file path) for the metrics.
+
+    Eager PyArrow tables run on Polars (or DuckDB), since PyArrow has no ordered windows; every
+    other backend runs on itself.
+
+    Raises:
+        MetricsInputError: the log lacks a needed column or a column has an unusable type.
+        TypeError: ``log`` is neither a dataframe nor a path.
+    """
+    native: Any = log
+    if isinstance(log, (str, os.PathLike)):
+        native = read_log_file(cast("str | os.PathLike[str]", log))
+    try:
+        frame: nw.DataFrame[Any] | nw.LazyFrame[Any] | nw.Series[Any] = nw.from_native(native)
+    except TypeError as error:
+        raise TypeError(
+            f"expected a dataframe (pandas, Polars, DuckDB, PyArrow, ...) or a file path, "
+            f"got {type(native).__name__}"
+        ) from error
+    if isinstance(frame, nw.Series):
+        raise TypeError(f"expected a dataframe, got a series ({type(native).__name__})")
+    build = _builder(frame)
+    lazy = _engine_frame(frame)
+    schema = lazy.collect_schema()
+    missing = [name for name in needed if name not in schema]
+    if missing:
+        raise MetricsInputError(
+            f"the log has no column {', '.join(repr(m) for m in missing)}; "
+            f"its columns are {', '.join(schema.names())}",
+            column=missing[0],
+        )
+    fixes: list[nw.Expr] = []
+    at_from_text = False
+    if col.AT in schema:
+        at_type = schema[col.AT]
+        if isinstance(at_type, nw.Datetime):
+            pass
+        elif isinstance(at_type, nw.Date):
+            fixes.append(nw.col(col.AT).cast(nw.Datetime("us")))
+        elif isinstance(at_type, nw.String):
+            fixes.append(nw.col(col.AT).str.to_datetime())
+            at_from_text = True
+        else:
+            raise MetricsInputError(
+                f"must hold datetimes, dates or ISO 8601 text, not {at_type}", column=col.AT
+            )
+    stage_type = schema.get(col.STAGE)
+    if stage_type is not None and not isinstance(stage_type, nw.String):
+        if isinstance(stage_type, (nw.Categorical, nw.Enum, nw.Object)):
+            fixes.append(nw.col(col.STAGE).cast(nw.String()))
+        else:
+            raise MetricsInputError(
+                f"must hold stage names as text, not {stage_type}", column=col.STAGE
+            )
+    has_value = col.VALUE in schema
+    if has_value:
+        value_type = schema[col.VALUE]
+        if value_type.is_numeric():
+            fixes.append(nw.col(col.VALUE).cast(nw.Float64()))
+        elif _all_null(lazy, col.VALUE):
+            # an empty column read without a type (pandas: object) holds no values at all
+            fixes.append(nw.lit(None, nw.Float64()).alias(col.VALUE))
+        else:
+            raise MetricsInputError(f"must hold numbers, not {value_type}", column=col.VALUE)
+    if fixes:
+        lazy = lazy.with_columns(*fixes)
+    return Source(frame=lazy, build=build, has_value=has_value, at_from_text=at_from_text)
+
+
+def _all_null(frame: nw.LazyFrame[Any], name: str) -> bool:
+    [row] = collect_rows(
+        frame.select(nw.len().alias("rows"), nw.col(name).null_count().alias("nulls"))
+    )
+    return bool(row["rows"] == row["nulls"])
+
+
+def _engine_frame(frame: nw.DataFrame[Any] | nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    if isinstance(frame, nw.LazyFrame):
+        return frame
+    if frame.implementation.is_pyarrow():
+        for backend in ("polars", "duckdb"):
+            try:
+                return frame.lazy(backend=backend)
+            except (ImportError, ModuleNotFoundError):  # pragma: no cover - extras missing
+                continue
+    return frame.lazy()
+
+
+def _builder(
+    frame: nw.DataFrame[Any] | nw.LazyFrame[Any],
+) -> Callable[[Mapping[str, Sequence[Any]], Mapping[str, Kind]], Any]:
+    implementation: nw.Implementation = frame.implementation
+    eager = isinstance(frame, nw.DataFrame)
+
+    def build(data: Mapping[str, Sequence[Any]], kinds: Mapping[str, Kind]) -> Any:
+        schema = nw.Schema({name: _DTYPES[kinds[name]] for name in data})
+        columns = {name: list(values) for name, values in data.items()}
+        if implementation.is_polars():
+            result = nw.from_dict(columns, schema=schema, backend="polars")
+            return result.to_native() if eager else result.lazy().to_native()
+        table = nw.from_dict(columns, schema=schema, backend="pyarrow")
+        if eager:
+            if implementation.is_pyarrow():
+                return table.to_native()
+            if implementation.is_pandas_like():
+                return table.to_pandas()
+            return table.to_native()  # pragma: no cover - another eager backend
+        try:
+            backend: Any = implementation
+            return table.lazy(backend=backend).to_native()
+        except (ValueError, TypeError, NotImplementedError, AssertionError):
+            # A lazy backend narwhals cannot build from local data (e.g. Spark): hand back a
+            # PyArrow table, which every backend reads.
+            return table.to_native()
+
+    return build
+
+
+def collect_rows(
+    frame: nw.LazyFrame[Any], *, at_from_text: bool = False, streaming: bool = False
+) -> list[dict[str, Any]]:
+    """Run a query with a small result and return its rows, nulls as ``None`` on every backend.
+
+    ``streaming`` picks Polars' streaming engine (faster for the ordered windows of a large log);
+    otherwise Polars runs in memory (several times faster for a plain ``group_by``). Both were
+    measured with ``benchmarks/bench_metrics.py``; other backends choose for themselves.
+    """
+    try:
+        if frame.implementation.is_polars():
+            result = frame.collect(engine="streaming" if streaming else "in-memory")
+        else:
+            result = frame.collect()
+    except Exception as error:
+        if not at_from_text:
+            raise
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise MetricsInputError(f"cannot parse as datetimes: {first}", column=col.AT) from error
+    rows = result.rows(named=True)
+    return [{key: _clean(value) for key, value in row.items()} for row in rows]
+
+
+def _clean(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    try:
+        if value != value:  # NaN or NaT of a foreign type
+            return None
+    except (TypeError, ValueError):  # pragma: no cover - e.g. pandas.NA comparisons
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()  # numpy scalars
+    return value

@@ -1,0 +1,116 @@
+"""Properties of the funnel metrics on random logs that follow a process."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from funnelcore import SalesProcess
+from funnelcore.analytics import stage_conversion, stage_funnel
+from tests.strategies import legal_logs
+
+COMPLEX = SalesProcess.complex()
+#: A custom process without loops: a chain to WON, LOST from every open stage.
+CHAIN = SalesProcess.from_mapping(
+    {
+        "name": "chain",
+        "stages": ["inquiry", "meeting", "demo", "offer", "won", "lost"],
+        "entry": "inquiry",
+        "won": "won",
+        "lost": "lost",
+        "moves": [
+            {"name": "meet", "from": "inquiry", "to": "meeting", "by": ["sales"]},
+            {"name": "show", "from": "meeting", "to": "demo", "by": ["sales"]},
+            {"name": "offer", "from": "demo", "to": "offer", "by": ["sales"]},
+            {"name": "win", "from": "offer", "to": "won", "by": ["sales"]},
+        ],
+    }
+)
+PROCESSES = {"complex": COMPLEX, "chain": CHAIN, "simple": SalesProcess.simple()}
+SETTINGS = settings(max_examples=40, deadline=None)
+
+
+def frame(columns: dict[str, list[Any]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        columns,
+        schema={
+            "deal_id": pl.String,
+            "stage": pl.String,
+            "at": pl.Datetime("us"),
+            "actor": pl.String,
+            "value": pl.Float64,
+            "group": pl.String,
+        },
+    )
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES))
+@SETTINGS
+@given(data=st.data())
+def test_conversion_rates_lie_between_0_and_1(name: str, data: st.DataObject) -> None:
+    process = PROCESSES[name]
+    result = stage_conversion(frame(data.draw(legal_logs(process))), process)
+    for row in result.iter_rows(named=True):
+        for ratio in (row["conversion"], row["conversion_from_entry"]):
+            assert ratio is None or 0.0 <= ratio <= 1.0
+
+
+@pytest.mark.parametrize("name", ["chain", "complex"])
+@SETTINGS
+@given(data=st.data())
+def test_reached_never_grows_along_the_way_to_won(name: str, data: st.DataObject) -> None:
+    """A deal reaches a stage of the happy path only through the stages before it."""
+    process = PROCESSES[name]
+    reached = dict(
+        stage_conversion(frame(data.draw(legal_logs(process))), process)
+        .select("stage", "reached")
+        .iter_rows()
+    )
+    path = [str(stage.value) for stage in process.path_to(process.won)]
+    counts = [reached[stage] for stage in path]
+    assert counts == sorted(counts, reverse=True)
+
+
+@SETTINGS
+@given(columns=legal_logs(COMPLEX))
+def test_group_counts_sum_to_the_total(columns: dict[str, list[Any]]) -> None:
+    log = frame(columns)
+    total = stage_funnel(log, COMPLEX)
+    grouped = stage_funnel(log, COMPLEX, by="group")
+    for measure in ("reached", "stays", "current"):
+        summed = [
+            sum(row[measure] for row in grouped.iter_rows(named=True) if row["stage"] == stage)
+            for stage in total["stage"]
+        ]
+        assert summed == total[measure].to_list()
+
+
+@SETTINGS
+@given(columns=legal_logs(COMPLEX))
+def test_counts_and_times_match_a_plain_python_count(columns: dict[str, list[Any]]) -> None:
+    """reached, stays and their median, recounted event by event in plain Python."""
+    events: dict[str, list[tuple[Any, int, str]]] = defaultdict(list)
+    order = {str(stage.value): index for index, stage in enumerate(COMPLEX.stages)}
+    for deal_id, stage, at in zip(columns["deal_id"], columns["stage"], columns["at"], strict=True):
+        events[deal_id].append((at, order[stage], stage))
+    reached: dict[str, set[str]] = defaultdict(set)
+    stays: dict[str, list[float]] = defaultdict(list)
+    for deal_id, history in events.items():
+        history.sort()
+        for index, (at, _, stage) in enumerate(history):
+            reached[stage].add(deal_id)
+            if index + 1 < len(history):
+                stays[stage].append((history[index + 1][0] - at).total_seconds() / 86_400)
+    result = stage_funnel(frame(columns), COMPLEX)
+    for row in result.iter_rows(named=True):
+        stage = row["stage"]
+        assert row["reached"] == len(reached[stage])
+        assert row["stays"] == len(stays[stage])
+        expected = statistics.median(stays[stage]) if stays[stage] else None
+        assert row["median_days"] == pytest.approx(expected)

@@ -1,0 +1,492 @@
+"""Funnel metrics on the hand-written story of ``analytics_story.py``; every number by hand."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from funnelcore import MetricsInputError, SalesProcess
+from funnelcore.analytics import cycle_times, funnel_summary, stage_conversion, stage_funnel
+from tests.unit.analytics_story import START, rows_of, story_columns, story_frames, story_polars
+
+COMPLEX = SalesProcess.complex()
+STAGES = [
+    "lead",
+    "prospecting",
+    "qualifying",
+    "needs_analysis",
+    "proposal",
+    "objections",
+    "closing",
+    "won",
+    "lost",
+]
+
+
+def column(rows: list[dict[str, Any]], name: str) -> list[Any]:
+    return [row[name] for row in rows]
+
+
+def approx_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {k: pytest.approx(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows
+    ]
+
+
+# -- stage conversion -------------------------------------------------------------------------
+
+
+def test_reached_counts_distinct_deals_per_stage() -> None:
+    """A deal counts once per stage it entered, even when it entered it twice (d6's proposal)."""
+    rows = rows_of(stage_conversion(story_polars(), COMPLEX))
+    assert column(rows, "stage") == STAGES
+    assert column(rows, "reached") == [6, 4, 4, 3, 3, 2, 2, 2, 2]
+
+
+def test_conversion_and_drop_off_to_the_next_stage() -> None:
+    """Conversion is reached(next) / reached; dropped is the difference; WON and LOST have none."""
+    rows = rows_of(stage_conversion(story_polars(), COMPLEX))
+    assert column(rows, "next_stage") == [*STAGES[1:8], None, None]
+    assert column(rows, "conversion") == pytest.approx(
+        [4 / 6, 4 / 4, 3 / 4, 3 / 3, 2 / 3, 2 / 2, 2 / 2, None, None]
+    )
+    assert column(rows, "dropped") == [2, 0, 1, 0, 1, 0, 0, None, None]
+
+
+def test_cumulative_conversion_from_the_entry_stage() -> None:
+    """conversion_from_entry is reached / reached(LEAD): 2 of 6 leads were won, 2 lost."""
+    rows = rows_of(stage_conversion(story_polars(), COMPLEX))
+    assert column(rows, "conversion_from_entry") == pytest.approx(
+        [6 / 6, 4 / 6, 4 / 6, 3 / 6, 3 / 6, 2 / 6, 2 / 6, 2 / 6, 2 / 6]
+    )
+
+
+def test_stage_conversion_needs_no_time_column() -> None:
+    """Counting who reached what needs deal_id and stage only."""
+    log = pl.DataFrame({"deal_id": ["a", "a", "b"], "stage": ["lead", "won", "lead"]})
+    rows = rows_of(stage_conversion(log, SalesProcess.simple()))
+    assert column(rows, "reached") == [2, 1, 0]
+    assert column(rows, "conversion") == [0.5, None, None]
+
+
+def test_stage_names_match_ignoring_case_and_spelling_twice_counts_once() -> None:
+    """'Lead', 'LEAD' and 'lead' are one stage; a deal logged under two spellings counts once."""
+    log = pl.DataFrame(
+        {
+            "deal_id": ["a", "a", "a", "b"],
+            "stage": ["Lead", "WON", "won", "lead"],
+        }
+    )
+    rows = rows_of(stage_conversion(log, SalesProcess.simple()))
+    assert column(rows, "reached") == [2, 1, 0]
+
+
+def test_breakdown_by_campaign() -> None:
+    """Each deal joins the campaign on its first event; later events leave the column empty."""
+    rows = rows_of(stage_conversion(story_polars(), COMPLEX, by="campaign"))
+    assert column(rows, "campaign") == ["ads"] * 9 + ["webinar"] * 9
+    assert column(rows, "reached") == [*[3, 1, 1, 1, 1, 0, 0, 0, 1], *[3, 3, 3, 2, 2, 2, 2, 2, 1]]
+    ads_conversion = column(rows, "conversion")[:9]
+    assert ads_conversion == pytest.approx([1 / 3, 1.0, 1.0, 1.0, 0.0, None, None, None, None])
+
+
+def test_breakdown_group_counts_sum_to_the_total() -> None:
+    """Every deal is in exactly one group, so the groups add up to the whole funnel."""
+    total = column(rows_of(stage_conversion(story_polars(), COMPLEX)), "reached")
+    rows = rows_of(stage_conversion(story_polars(), COMPLEX, by="campaign"))
+    summed = [sum(row["reached"] for row in rows if row["stage"] == stage) for stage in STAGES]
+    assert summed == total
+
+
+def test_deals_without_a_group_value_form_the_missing_group_last() -> None:
+    """A deal with no value in the column anywhere lands in the group None, listed last."""
+    columns = story_columns()
+    columns["campaign"] = [
+        None if d == "d4" else c
+        for d, c in zip(columns["deal_id"], columns["campaign"], strict=True)
+    ]
+    rows = rows_of(stage_conversion(pl.DataFrame(columns), COMPLEX, by="campaign"))
+    assert column(rows, "campaign") == ["ads"] * 9 + ["webinar"] * 9 + [None] * 9
+    assert rows[-9]["reached"] == 1  # d4 at LEAD
+    assert rows[0]["reached"] == 2  # ads now has d3 and d5
+
+
+def test_numeric_breakdown_column_keeps_its_type() -> None:
+    log = pl.DataFrame(
+        {"deal_id": ["a", "b", "b"], "stage": ["lead", "lead", "won"], "tier": [1, 2, 2]}
+    )
+    rows = rows_of(stage_conversion(log, SalesProcess.simple(), by="tier"))
+    assert column(rows, "tier") == [1, 1, 1, 2, 2, 2]
+    assert column(rows, "reached") == [1, 0, 0, 1, 1, 0]
+
+
+def test_a_deal_with_two_values_in_the_breakdown_column_is_refused() -> None:
+    columns = story_columns()
+    index = columns["deal_id"].index("d2") + 1
+    columns["campaign"][index] = "ads"
+    with pytest.raises(MetricsInputError, match=r"more than one value in 'campaign'.*'d2'") as info:
+        stage_conversion(pl.DataFrame(columns), COMPLEX, by="campaign")
+    assert info.value.column == "campaign"
+    with pytest.raises(MetricsInputError, match="'d2'"):
+        stage_funnel(pl.DataFrame(columns), COMPLEX, by="campaign")
+
+
+@pytest.mark.parametrize("by", ["deal_id", "stage", "at"])
+def test_breaking_down_by_a_log_key_is_refused(by: str) -> None:
+    with pytest.raises(MetricsInputError, match="one value per deal"):
+        stage_conversion(story_polars(), COMPLEX, by=by)
+
+
+def test_breaking_down_by_a_missing_column_names_the_columns() -> None:
+    with pytest.raises(MetricsInputError, match="no such column; its columns are deal_id"):
+        stage_funnel(story_polars(), COMPLEX, by="manager")
+
+
+# -- stage funnel: time in stage and what is waiting where ------------------------------------
+
+
+def test_time_in_stage_median_and_p90_of_completed_stays() -> None:
+    """Stays end at the deal's next event; open stays (d3 at proposal, d4 at lead) are left out."""
+    rows = rows_of(stage_funnel(story_polars(), COMPLEX))
+    assert column(rows, "stays") == [5, 4, 4, 3, 3, 3, 2, 0, 0]
+    # lead [1,1,1,2,4]; prospecting [1,1,2,3]; qualifying [1,1,1,2]; needs_analysis [1,2,3];
+    # proposal [1,1,1]; objections [1,2,2]; closing [1,3]. p90 by linear interpolation at
+    # position 0.9 * (n - 1) of the sorted stays.
+    assert column(rows, "median_days") == pytest.approx(
+        [1.0, 1.5, 1.0, 2.0, 1.0, 2.0, 2.0, None, None]
+    )
+    assert column(rows, "p90_days") == pytest.approx(
+        [3.2, 2.7, 1.7, 2.8, 1.0, 2.0, 2.8, None, None]
+    )
+
+
+def test_current_deals_value_and_weighted_value_per_stage() -> None:
+    """d4 waits at LEAD (no value), d3 at PROPOSAL (2000 x 0.5); d1 and d6 won, d2 and d5 lost."""
+    rows = rows_of(stage_funnel(story_polars(), COMPLEX))
+    assert column(rows, "current") == [1, 0, 0, 0, 1, 0, 0, 2, 2]
+    assert column(rows, "current_value") == pytest.approx(
+        [0.0, 0.0, 0.0, 0.0, 2000.0, 0.0, 0.0, 5000.0, 800.0]
+    )
+    assert column(rows, "probability") == pytest.approx(
+        [0.05, 0.10, 0.20, 0.35, 0.50, 0.60, 0.80, 1.0, 0.0]
+    )
+    assert column(rows, "weighted_value") == pytest.approx(
+        [0.0, 0.0, 0.0, 0.0, 1000.0, 0.0, 0.0, None, None]
+    )
+
+
+def test_the_latest_recorded_value_of_a_deal_counts() -> None:
+    """A value revised on a later event replaces the first one; an empty value keeps it."""
+    day = timedelta(days=1)
+    log = pl.DataFrame(
+        {
+            "deal_id": ["revised", "revised", "kept", "kept"],
+            "stage": ["lead", "won", "lead", "won"],
+            "at": [START, START + day, START, START + day],
+            "value": [100.0, 80.0, 300.0, None],
+        }
+    )
+    rows = rows_of(stage_funnel(log, SalesProcess.simple()))
+    assert rows[1]["current_value"] == 80.0 + 300.0
+
+
+def test_events_at_the_same_time_are_ordered_by_stage() -> None:
+    """A lead opened and won in the same minute spent 0 days at LEAD and is WON now."""
+    log = pl.DataFrame({"deal_id": ["a", "a"], "stage": ["won", "lead"], "at": [START, START]})
+    rows = rows_of(stage_funnel(log, SalesProcess.simple()))
+    assert column(rows, "current") == [0, 1, 0]
+    assert rows[0]["median_days"] == 0.0
+
+
+def test_stage_funnel_by_campaign() -> None:
+    rows = rows_of(stage_funnel(story_polars(), COMPLEX, by="campaign"))
+    ads = rows[:9]
+    assert column(ads, "current") == [1, 0, 0, 0, 1, 0, 0, 0, 1]
+    # ads lead stays: d3 1 day, d5 4 days (d4 is still there)
+    assert ads[0]["median_days"] == pytest.approx(2.5)
+    assert ads[0]["p90_days"] == pytest.approx(1 + 0.9 * 3)
+
+
+# -- summary: win rate, velocity, pipeline ----------------------------------------------------
+
+
+def test_funnel_summary() -> None:
+    """Win rate 2 of 4 closed; velocity = 2 open x 2500 x 0.5 / 11 days."""
+    [row] = rows_of(funnel_summary(story_polars(), COMPLEX))
+    assert approx_rows([row]) == [
+        {
+            "deals": 6,
+            "open": 2,
+            "won": 2,
+            "lost": 2,
+            "win_rate": 0.5,
+            "average_won_value": 2500.0,
+            "average_cycle_days": 11.0,
+            "sales_velocity": 2 * 2500 * 0.5 / 11,
+            "pipeline_value": 2000.0,
+            "weighted_pipeline": 1000.0,
+        }
+    ]
+
+
+def test_funnel_summary_by_campaign() -> None:
+    rows = rows_of(funnel_summary(story_polars(), COMPLEX, by="campaign"))
+    assert approx_rows(rows) == [
+        {
+            "campaign": "ads",
+            "deals": 3,
+            "open": 2,
+            "won": 0,
+            "lost": 1,
+            "win_rate": 0.0,
+            "average_won_value": None,
+            "average_cycle_days": None,
+            "sales_velocity": None,
+            "pipeline_value": 2000.0,
+            "weighted_pipeline": 1000.0,
+        },
+        {
+            "campaign": "webinar",
+            "deals": 3,
+            "open": 0,
+            "won": 2,
+            "lost": 1,
+            "win_rate": 2 / 3,
+            "average_won_value": 2500.0,
+            "average_cycle_days": 11.0,
+            "sales_velocity": 0.0,
+            "pipeline_value": 0.0,
+            "weighted_pipeline": 0.0,
+        },
+    ]
+
+
+def test_weighted_pipeline_is_unknown_without_probabilities() -> None:
+    """A custom process with no stage probabilities cannot weigh its open deals."""
+    process = SalesProcess.from_mapping(
+        {
+            "name": "crm",
+            "stages": ["prospecting", "engaging", "won", "lost"],
+            "entry": "prospecting",
+            "won": "won",
+            "lost": "lost",
+            "moves": [
+                {"name": "engage", "from": "prospecting", "to": "engaging", "by": ["sales"]},
+                {"name": "win", "from": "engaging", "to": "won", "by": ["sales"]},
+            ],
+        }
+    )
+    log = pl.DataFrame({"deal_id": ["a"], "stage": ["Prospecting"], "at": [START], "value": [10.0]})
+    [row] = rows_of(funnel_summary(log, process))
+    assert row["pipeline_value"] == 10.0
+    assert row["weighted_pipeline"] is None
+    assert row["win_rate"] is None
+
+
+# -- cycle times ------------------------------------------------------------------------------
+
+
+def test_cycle_times_from_the_first_event() -> None:
+    """Won: d1 10 days, d6 12 days; lost: d2 6 days, d5 4 days."""
+    rows = rows_of(cycle_times(story_polars(), COMPLEX))
+    assert approx_rows(rows) == [
+        {"outcome": "won", "deals": 2, "mean_days": 11.0, "median_days": 11.0, "p90_days": 11.8},
+        {"outcome": "lost", "deals": 2, "mean_days": 5.0, "median_days": 5.0, "p90_days": 5.8},
+    ]
+
+
+def test_cycle_times_from_a_start_stage_leave_out_deals_that_never_reached_it() -> None:
+    """From PROSPECTING: won d1 9, d6 11 days; lost only d2 (d5 was lost at LEAD), 4 days."""
+    rows = rows_of(cycle_times(story_polars(), COMPLEX, start="Prospecting"))
+    assert approx_rows(rows) == [
+        {"outcome": "won", "deals": 2, "mean_days": 10.0, "median_days": 10.0, "p90_days": 10.8},
+        {"outcome": "lost", "deals": 1, "mean_days": 4.0, "median_days": 4.0, "p90_days": 4.0},
+    ]
+
+
+def test_cycle_times_refuse_a_start_outside_the_process() -> None:
+    with pytest.raises(MetricsInputError, match="has no stage 'engaging'"):
+        cycle_times(story_polars(), COMPLEX, start="engaging")
+
+
+# -- input checks -----------------------------------------------------------------------------
+
+
+def test_a_stage_outside_the_process_is_refused_with_every_unknown_name() -> None:
+    log = pl.DataFrame(
+        {"deal_id": ["a", "b", "c"], "stage": ["lead", "demo", "Trial"], "at": [START] * 3}
+    )
+    with pytest.raises(MetricsInputError, match=r"2 stage name\(s\).*'Trial', 'demo'") as info:
+        stage_funnel(log, COMPLEX)
+    assert info.value.column == "stage"
+
+
+@pytest.mark.parametrize(
+    ("missing", "what"), [("deal_id", "deal id"), ("stage", "stage"), ("at", "time")]
+)
+def test_events_without_a_needed_value_are_refused(missing: str, what: str) -> None:
+    columns = story_columns()
+    columns[missing][3] = None
+    with pytest.raises(MetricsInputError, match=f"1 event\\(s\\) have no {what}"):
+        stage_funnel(pl.DataFrame(columns), COMPLEX)
+
+
+def test_a_missing_column_is_named() -> None:
+    log = pl.DataFrame({"deal_id": ["a"], "stage": ["lead"]})
+    with pytest.raises(MetricsInputError, match="the log has no column 'at'") as info:
+        stage_funnel(log, COMPLEX)
+    assert info.value.column == "at"
+
+
+def test_text_timestamps_are_parsed() -> None:
+    log = pd.DataFrame(
+        {
+            "deal_id": ["a", "a"],
+            "stage": ["lead", "won"],
+            "at": ["2026-01-01T00:00", "2026-01-03T12:00"],
+        }
+    )
+    rows = rows_of(stage_funnel(log, SalesProcess.simple()))
+    assert rows[0]["median_days"] == pytest.approx(2.5)
+
+
+def test_dates_count_whole_days() -> None:
+    log = pl.DataFrame(
+        {
+            "deal_id": ["a", "a"],
+            "stage": ["lead", "won"],
+            "at": [START.date(), (START + timedelta(days=3)).date()],
+        }
+    )
+    assert rows_of(stage_funnel(log, SalesProcess.simple()))[0]["median_days"] == 3.0
+
+
+def test_a_timestamp_column_of_numbers_is_refused() -> None:
+    log = pl.DataFrame({"deal_id": ["a"], "stage": ["lead"], "at": [1]})
+    with pytest.raises(MetricsInputError, match="must hold datetimes"):
+        stage_funnel(log, COMPLEX)
+
+
+def test_something_that_is_not_a_frame_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="expected a dataframe"):
+        stage_funnel([{"deal_id": "a"}], COMPLEX)  # type: ignore[call-overload]
+
+
+def test_a_missing_file_is_refused(tmp_path: Any) -> None:
+    with pytest.raises(MetricsInputError, match="no such file"):
+        stage_funnel(tmp_path / "nope.csv", COMPLEX)
+
+
+def test_a_csv_path_gives_a_polars_frame(tmp_path: Any) -> None:
+    path = tmp_path / "log.csv"
+    story_polars().write_csv(path)
+    result = stage_conversion(path, COMPLEX)
+    assert isinstance(result, pl.DataFrame)
+    assert result["reached"].to_list() == [6, 4, 4, 3, 3, 2, 2, 2, 2]
+
+
+def test_an_empty_log_has_zero_counts_and_no_ratios() -> None:
+    log = pl.DataFrame(
+        {"deal_id": [], "stage": [], "at": []},
+        schema={"deal_id": pl.String, "stage": pl.String, "at": pl.Datetime("us")},
+    )
+    rows = rows_of(stage_funnel(log, COMPLEX))
+    assert column(rows, "reached") == [0] * 9
+    assert column(rows, "conversion") == [None] * 9
+    [summary] = rows_of(funnel_summary(log, COMPLEX))
+    assert summary["deals"] == 0
+    assert summary["win_rate"] is None
+
+
+# -- engines ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars-lazy", "pyarrow", "duckdb"])
+@pytest.mark.parametrize("metric", [stage_conversion, stage_funnel, funnel_summary, cycle_times])
+def test_every_engine_gives_the_polars_numbers(engine: str, metric: Any) -> None:
+    """pandas, Polars (lazy), PyArrow and DuckDB agree with Polars, breakdown included."""
+    frames = story_frames()
+    expected = approx_rows(rows_of(metric(frames["polars"], COMPLEX, by="campaign")))
+    assert rows_of(metric(frames[engine], COMPLEX, by="campaign")) == expected
+
+
+def test_results_come_back_in_the_callers_frame_type() -> None:
+    import duckdb
+    import pyarrow as pa
+
+    frames = story_frames()
+    assert isinstance(stage_funnel(frames["pandas"], COMPLEX), pd.DataFrame)
+    assert isinstance(stage_funnel(frames["polars"], COMPLEX), pl.DataFrame)
+    assert isinstance(stage_funnel(frames["polars-lazy"], COMPLEX), pl.LazyFrame)
+    assert isinstance(stage_funnel(frames["pyarrow"], COMPLEX), pa.Table)
+    assert isinstance(stage_funnel(frames["duckdb"], COMPLEX), duckdb.DuckDBPyRelation)
+
+
+def test_timezone_aware_timestamps_measure_the_same() -> None:
+    from datetime import timezone
+
+    columns = story_columns()
+    columns["at"] = [at.replace(tzinfo=timezone.utc) for at in columns["at"]]
+    naive = rows_of(stage_funnel(story_polars(), COMPLEX))
+    assert rows_of(stage_funnel(pl.DataFrame(columns), COMPLEX)) == naive
+    assert rows_of(stage_funnel(pd.DataFrame(columns), COMPLEX)) == approx_rows(naive)
+
+
+def test_categorical_columns_and_whole_number_ids() -> None:
+    """Categorical stage and breakdown columns and integer deal ids measure like text ones."""
+    log = pl.DataFrame(
+        {
+            "deal_id": [1, 1, 2],
+            "stage": ["lead", "won", "lead"],
+            "at": [START] * 3,
+            "src": ["a", "a", "b"],
+        }
+    ).with_columns(pl.col("stage", "src").cast(pl.Categorical))
+    expected = [1, 1, 0, 1, 0, 0]
+    assert (
+        column(rows_of(stage_conversion(log, SalesProcess.simple(), by="src")), "reached")
+        == expected
+    )
+    assert (
+        column(rows_of(stage_funnel(log.to_pandas(), SalesProcess.simple(), by="src")), "reached")
+        == expected
+    )
+
+
+def test_an_empty_value_column_without_a_type_means_no_values() -> None:
+    log = pd.DataFrame({"deal_id": ["a"], "stage": ["lead"], "at": [START], "value": [None]})
+    [row] = rows_of(funnel_summary(log, COMPLEX))
+    assert row["pipeline_value"] == 0.0
+
+
+def test_a_value_column_of_text_is_refused() -> None:
+    log = pl.DataFrame({"deal_id": ["a"], "stage": ["lead"], "at": [START], "value": ["lots"]})
+    with pytest.raises(MetricsInputError, match="column 'value': must hold numbers"):
+        funnel_summary(log, COMPLEX)
+
+
+@pytest.mark.parametrize("engine", ["polars", "pandas", "duckdb"])
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [("deal_id", "1 event(s) have no deal id"), ("stage", "some events have no stage")],
+)
+def test_counts_refuse_events_without_id_or_stage_on_every_engine(
+    engine: str, missing: str, message: str
+) -> None:
+    import duckdb
+
+    columns = story_columns()
+    columns[missing][3] = None
+    log = pl.DataFrame(columns)
+    native = {
+        "polars": log,
+        "pandas": log.to_pandas(),
+        "duckdb": duckdb.from_arrow(log.to_arrow()),
+    }[engine]
+    with pytest.raises(MetricsInputError, match=re.escape(message)):
+        stage_conversion(native, COMPLEX)
