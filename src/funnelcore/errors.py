@@ -16,7 +16,9 @@ __all__ = [
     "GuardFailedError",
     "IllegalMoveError",
     "InvalidHistoryError",
+    "InvalidLogError",
     "InvalidRecordError",
+    "LogReadError",
     "MoveRejectedError",
     "OutOfOrderError",
     "ProcessDefinitionError",
@@ -170,3 +172,40 @@ class InvalidHistoryError(FunnelError, ValueError):
         self.index = index
         self.reason = reason
         super().__init__(f"history of deal {deal_id!r} is not legal at change {index}: {reason}")
+
+
+# -- event logs --------------------------------------------------------------------------------
+
+
+class LogReadError(FunnelError, ValueError):
+    """An event log cannot be read at all: a missing file or column, an unknown format.
+
+    A log that can be read but has bad rows does not raise this: its rows are reported one by one
+    (see ``audit``).
+
+    Attributes:
+        source: what was being read (a path, or the frame's type).
+        reason: why it cannot be used.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"cannot read event log {source}: {reason}")
+
+
+class InvalidLogError(FunnelError, ValueError):
+    """An event log breaks the rules of its process, so it cannot be used as asked.
+
+    Attributes:
+        violations: every violation found (``Violation`` records, in row order).
+    """
+
+    def __init__(self, what: str, violations: Iterable[object]) -> None:
+        self.violations = tuple(violations)
+        count = len(self.violations)
+        shown = "\n".join(f"  - {v}" for v in self.violations[:20])
+        more = f"\n  ... and {count - 20} more" if count > 20 else ""
+        super().__init__(
+            f"{what}: the log has {count} violation{'s' if count != 1 else ''}:\n{shown}{more}"
+        )

@@ -1,0 +1,598 @@
+"""Event logs as dataframes: the vectorised audit, written once with narwhals.
+
+Every input is brought to a lazy frame with the canonical columns plus ``_order`` (a number that
+follows the input's row order) and a parsed ``_at``:
+
+- files, pandas, PyArrow, Polars (eager or lazy) and DuckDB relations run on **Polars** (files are
+  scanned lazily; ``_order`` is the exact row index);
+- a PySpark DataFrame runs on **Spark**, unchanged: nothing is collected but the violations and
+  a few counts. ``_order`` is ``monotonically_increasing_id()``, which follows Spark's partition
+  order (a file's order when Spark reads one file); row numbers are rebuilt from it exactly with
+  one small count per partition.
+
+The checks themselves (windows over each deal in ``_order``) are one narwhals pipeline that both
+engines run. Text timestamps are parsed by each engine natively, by the one grammar of
+``_timestamps``. Only this module imports narwhals, polars and pyspark, and only when called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from funnelcore import _columns as C
+from funnelcore._audit import AuditReport, ProcessRules, Violation, sorted_report
+from funnelcore._mapping import ColumnMapping, plan_renames
+from funnelcore._timestamps import PATTERN, TimestampProblem
+from funnelcore.errors import LogReadError
+
+if TYPE_CHECKING:
+    import narwhals as nw
+    import polars as pl
+
+__all__ = ["audit_frame", "frame_to_columns", "native_frame", "prepare"]
+
+_SEP: Final = "\x1f"
+_ROLES: Final = ("marketing", "sales", "customer", "system")
+_MASK: Final = (1 << 33) - 1
+
+
+def _require_analytics(what: str) -> None:
+    try:
+        import narwhals  # noqa: F401
+        import polars  # noqa: F401
+    except ImportError as error:  # pragma: no cover - the tests run with the extra
+        raise LogReadError(
+            what,
+            "reading dataframes needs the analytics extra: pip install 'funnelcore[analytics]'",
+        ) from error
+
+
+def _is_spark(native: object) -> bool:
+    module = type(native).__module__
+    return module.startswith("pyspark.sql")
+
+
+def native_frame(source: object, label: str) -> Any:
+    """``source`` as a narwhals frame (eager or lazy), refusing what funnelcore cannot run.
+
+    Raises:
+        LogReadError: not a dataframe narwhals knows, or a Dask frame (not supported).
+    """
+    _require_analytics(label)
+    import narwhals as nw
+
+    module = type(source).__module__
+    if module.startswith("dask"):
+        raise LogReadError(
+            label,
+            "Dask DataFrames are not supported (their row order is not defined across "
+            "partitions); call .compute() for pandas, or use PySpark to scale out",
+        )
+    try:
+        return nw.from_native(source)
+    except TypeError as error:
+        raise LogReadError(
+            label,
+            "expected a path, a sequence of row mappings, or a dataframe "
+            "(pandas, Polars, DuckDB, PyArrow, PySpark)",
+        ) from error
+
+
+def frame_to_columns(
+    source: object, label: str, *, parquet: bool
+) -> tuple[list[str], dict[str, list[Any]]]:
+    """Collect a dataframe (or a Parquet file) into plain Python columns, in row order."""
+    if parquet:
+        _require_analytics(label)
+        import polars as pl
+
+        data = pl.read_parquet(source)  # type: ignore[arg-type]
+        return data.columns, {name: data[name].to_list() for name in data.columns}
+    frame = native_frame(source, label)
+    import narwhals as nw
+
+    if isinstance(frame, nw.LazyFrame):
+        if _is_spark(nw.to_native(frame)):
+            native = nw.to_native(frame)
+            rows = native.collect()
+            names = list(native.columns)
+            return names, {name: [row[i] for row in rows] for i, name in enumerate(names)}
+        polars_frame = _polars_lazy(frame, label).collect()
+        return polars_frame.columns, {n: polars_frame[n].to_list() for n in polars_frame.columns}
+    _check_at_type(frame.schema, C.AT, label)
+    return frame.columns, {name: frame[name].to_list() for name in frame.columns}
+
+
+def _check_at_type(schema: Any, name: str, label: str) -> None:
+    import narwhals as nw
+
+    dtype = schema.get(name)
+    if dtype is None:
+        return
+    if dtype in (nw.String, nw.Date, nw.Unknown, nw.Object) or isinstance(dtype, nw.Datetime):
+        return
+    if dtype == nw.Datetime:
+        return
+    raise LogReadError(
+        label, f"column {name!r} holds {dtype}; expected timestamps, dates or ISO 8601 text"
+    )
+
+
+# -- bringing any input to a prepared lazy frame ------------------------------------------------
+
+
+class Prepared:
+    """A log as a narwhals LazyFrame with the private columns the audit needs.
+
+    Attributes:
+        frame: canonical columns, extras, and ``_order``, ``_at``, ``_at_problem``, ``_at_raw``.
+        row_of: turns an ``_order`` value into the 1-based row number.
+        spark: whether it runs on Spark.
+    """
+
+    def __init__(self, frame: Any, row_of: Callable[[int], int], *, spark: bool) -> None:
+        self.frame = frame
+        self.row_of = row_of
+        self.spark = spark
+
+
+def _polars_lazy(frame: Any, label: str) -> pl.LazyFrame:
+    """A narwhals frame of any non-Spark backend as a Polars LazyFrame, row order kept."""
+    import narwhals as nw
+    import polars as pl
+
+    native = nw.to_native(frame)
+    if isinstance(native, pl.LazyFrame):
+        return native
+    if isinstance(native, pl.DataFrame):
+        return native.lazy()
+    if isinstance(frame, nw.DataFrame):
+        return frame.to_polars().lazy()
+    module = type(native).__module__
+    if module.startswith("duckdb"):
+        # DuckDB keeps insertion order for a query without ORDER BY (preserve_insertion_order).
+        return pl.from_arrow(native.to_arrow_table()).lazy()  # type: ignore[union-attr]
+    raise LogReadError(label, f"cannot run on {type(native).__name__} frames")
+
+
+def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str) -> Prepared:
+    """Bring any log to a :class:`Prepared` frame (lazy; nothing is computed yet).
+
+    Raises:
+        LogReadError: the log cannot be read or lacks a required column.
+    """
+    _require_analytics(label)
+    import narwhals as nw
+    import polars as pl
+
+    if kind in ("csv", "jsonl", "parquet"):
+        try:
+            if kind == "csv":
+                lazy = pl.scan_csv(source, infer_schema=False)  # type: ignore[arg-type]
+            elif kind == "jsonl":
+                lazy = pl.scan_ndjson(source, infer_schema_length=None)  # type: ignore[arg-type]
+            else:
+                lazy = pl.scan_parquet(source)  # type: ignore[arg-type]
+            columns = lazy.collect_schema().names()
+        except (pl.exceptions.PolarsError, OSError) as error:
+            raise LogReadError(label, str(error).splitlines()[0]) from error
+        return _prepare_polars(lazy, columns, mapping, label, at_is_text=kind == "csv")
+    frame = native_frame(source, label)
+    native = nw.to_native(frame)
+    if _is_spark(native):
+        return _prepare_spark(native, mapping, label)
+    lazy = _polars_lazy(frame, label)
+    return _prepare_polars(lazy, lazy.collect_schema().names(), mapping, label, at_is_text=False)
+
+
+def _prepare_polars(
+    lazy: pl.LazyFrame,
+    columns: list[str],
+    mapping: ColumnMapping | None,
+    label: str,
+    *,
+    at_is_text: bool,
+) -> Prepared:
+    import narwhals as nw
+    import polars as pl
+
+    renames = plan_renames(columns, mapping, label)
+    lazy = lazy.rename(renames).with_row_index("_order")
+    dtype = lazy.collect_schema()[C.AT]
+    raw = pl.col(C.AT)
+    if at_is_text or dtype == pl.String or dtype == pl.Categorical:
+        text = raw.cast(pl.String)
+        lazy = lazy.with_columns(_polars_parse(text))
+        aware = bool(lazy.select(pl.col("_aware").any()).collect().item())
+        settled = _settle(pl.col, pl.lit, aware)
+        lazy = lazy.with_columns(
+            _at_problem=settled.get("_at_problem", pl.col("_at_problem")).cast(pl.Int8),
+            _at=settled.get("_at", pl.col("_at")).cast(pl.Datetime("us")),
+        ).drop("_aware")
+    elif dtype == pl.Null:
+        lazy = lazy.with_columns(
+            _at=pl.lit(None, pl.Datetime("us")),
+            _at_problem=pl.lit(TimestampProblem.MISSING, pl.Int8),
+            _at_raw=pl.lit(None, pl.String),
+        )
+    elif isinstance(dtype, (pl.Datetime, pl.Date)):
+        moment = raw.cast(pl.Datetime("us")) if dtype == pl.Date else raw
+        lazy = lazy.with_columns(
+            _at=moment,
+            _at_problem=pl.when(raw.is_null())
+            .then(pl.lit(TimestampProblem.MISSING, pl.Int8))
+            .otherwise(pl.lit(TimestampProblem.OK, pl.Int8)),
+            _at_raw=pl.lit(None, pl.String),
+        )
+    else:
+        raise LogReadError(
+            label, f"column {C.AT!r} holds {dtype}; expected timestamps, dates or ISO 8601 text"
+        )
+    return Prepared(nw.from_native(lazy), lambda order: order + 1, spark=False)
+
+
+def _polars_parse(text: pl.Expr) -> list[pl.Expr]:
+    """Polars expressions parsing text by ``_timestamps.PATTERN`` (see ``parse_timestamp``)."""
+    import polars as pl
+
+    stripped = text.str.strip_chars()
+    groups = stripped.str.extract_groups(PATTERN)
+
+    def group(number: int) -> pl.Expr:
+        return groups.struct.field(str(number))
+
+    fraction = group(7).fill_null("0").str.slice(0, 6).str.pad_end(6, "0")
+    canonical = pl.concat_str(
+        [
+            group(1),
+            pl.lit("-"),
+            group(2),
+            pl.lit("-"),
+            group(3),
+            pl.lit(" "),
+            group(4).fill_null("00"),
+            pl.lit(":"),
+            group(5).fill_null("00"),
+            pl.lit(":"),
+            group(6).fill_null("00"),
+            pl.lit("."),
+            fraction,
+        ]
+    )
+    naive = canonical.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
+    minutes = group(9).cast(pl.Int64) * 60 + group(10).cast(pl.Int64)
+    signed = pl.when(group(8) == "-").then(-minutes).otherwise(minutes).fill_null(0)
+    has_offset = group(8).is_not_null() | group(11).is_not_null()
+    blank = text.is_null() | (stripped.str.len_chars() == 0)
+    problem = (
+        pl.when(blank)
+        .then(pl.lit(TimestampProblem.MISSING, pl.Int8))
+        .when(naive.is_null())
+        .then(pl.lit(TimestampProblem.UNPARSEABLE, pl.Int8))
+        .otherwise(pl.lit(TimestampProblem.OK, pl.Int8))
+    )
+    return [
+        (naive - pl.duration(minutes=signed)).alias("_at"),
+        problem.alias("_at_problem"),
+        (has_offset & naive.is_not_null()).alias("_aware"),
+        text.alias("_at_raw"),
+    ]
+
+
+def _settle(col: Any, lit: Any, aware: bool) -> dict[str, Any]:
+    """Once it is known whether the log is aware, naive rows of an aware log lose their time.
+
+    Returns ``{column: expression}`` in the engine of ``col``/``lit`` (Polars or Spark).
+    """
+    if not aware:
+        return {}
+    naive_in_aware = (col("_at_problem") == TimestampProblem.OK) & ~col("_aware")
+    return {
+        "_at_problem": _when(naive_in_aware, lit(TimestampProblem.NO_OFFSET), col("_at_problem")),
+        "_at": _when(naive_in_aware, lit(None), col("_at")),
+    }
+
+
+def _when(condition: Any, then: Any, otherwise: Any) -> Any:
+    module = type(condition).__module__
+    if module.startswith("polars"):
+        import polars as pl
+
+        return pl.when(condition).then(then).otherwise(otherwise)
+    from pyspark.sql import functions as F
+
+    return F.when(condition, then).otherwise(otherwise)
+
+
+# -- Spark --------------------------------------------------------------------------------------
+
+
+def _prepare_spark(native: Any, mapping: ColumnMapping | None, label: str) -> Prepared:
+    import narwhals as nw
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    renames = plan_renames(list(native.columns), mapping, label)
+    frame = native
+    for old, new in renames.items():
+        frame = frame.withColumnRenamed(old, new)
+    # Row numbers: the partition each row sits in and its place there, from the source itself.
+    sizes = {
+        row["p"]: row["n"]
+        for row in frame.groupBy(F.spark_partition_id().alias("p"))
+        .agg(F.count(F.lit(1)).alias("n"))
+        .collect()
+    }
+    offsets: dict[int, int] = {}
+    running = 0
+    for partition in sorted(sizes):
+        offsets[partition] = running
+        running += sizes[partition]
+    frame = frame.withColumn("_order", F.monotonically_increasing_id())
+    dtype = frame.schema[C.AT].dataType
+    raw = F.col(C.AT)
+    if isinstance(dtype, T.StringType):
+        frame = frame.select("*", *_spark_parse(raw))
+        aware = bool(frame.agg(F.max(F.col("_aware").cast("int"))).collect()[0][0] or 0)
+        for name, expression in _settle(F.col, F.lit, aware).items():
+            frame = frame.withColumn(name, expression)
+        frame = frame.drop("_aware")
+    elif isinstance(dtype, (T.TimestampType, T.TimestampNTZType, T.DateType)):
+        frame = frame.select(
+            "*",
+            F.unix_micros(raw.cast("timestamp")).alias("_at"),
+            F.when(raw.isNull(), F.lit(TimestampProblem.MISSING))
+            .otherwise(F.lit(TimestampProblem.OK))
+            .alias("_at_problem"),
+            F.lit(None).cast("string").alias("_at_raw"),
+        )
+    elif isinstance(dtype, T.NullType):
+        frame = frame.select(
+            "*",
+            F.lit(None).cast("long").alias("_at"),
+            F.lit(TimestampProblem.MISSING).alias("_at_problem"),
+            F.lit(None).cast("string").alias("_at_raw"),
+        )
+    else:
+        raise LogReadError(
+            label,
+            f"column {C.AT!r} holds {dtype.simpleString()}; "
+            "expected timestamps, dates or ISO 8601 text",
+        )
+
+    def row_of(order: int) -> int:
+        return offsets[order >> 33] + (order & _MASK) + 1
+
+    return Prepared(nw.from_native(frame), row_of, spark=True)
+
+
+def _spark_parse(raw: Any) -> list[Any]:
+    """Spark columns parsing text by ``_timestamps.PATTERN`` into UTC microseconds."""
+    from pyspark.sql import functions as F
+
+    stripped = F.trim(raw)
+
+    def group(number: int) -> Any:
+        value = F.regexp_extract(stripped, PATTERN, number)
+        return F.when(value != "", value)
+
+    matches = stripped.rlike(PATTERN)
+    fraction = F.rpad(F.substring(F.coalesce(group(7), F.lit("0")), 1, 6), 6, "0")
+    canonical = F.concat(
+        group(1),
+        F.lit("-"),
+        group(2),
+        F.lit("-"),
+        group(3),
+        F.lit(" "),
+        F.coalesce(group(4), F.lit("00")),
+        F.lit(":"),
+        F.coalesce(group(5), F.lit("00")),
+        F.lit(":"),
+        F.coalesce(group(6), F.lit("00")),
+        F.lit("."),
+        fraction,
+        F.lit("Z"),
+    )
+    parsed = F.try_to_timestamp(F.when(matches, canonical), F.lit("yyyy-MM-dd HH:mm:ss.SSSSSSX"))
+    minutes = group(9).try_cast("long") * 60 + group(10).try_cast("long")
+    signed = F.coalesce(F.when(group(8) == "-", -minutes).otherwise(minutes), F.lit(0))
+    micros = F.unix_micros(parsed) - signed * 60_000_000
+    has_offset = group(8).isNotNull() | group(11).isNotNull()
+    blank = raw.isNull() | (F.length(stripped) == 0)
+    problem = (
+        F.when(blank, F.lit(TimestampProblem.MISSING))
+        .when(parsed.isNull(), F.lit(TimestampProblem.UNPARSEABLE))
+        .otherwise(F.lit(TimestampProblem.OK))
+    )
+    return [
+        F.when(parsed.isNotNull(), micros).alias("_at"),
+        problem.alias("_at_problem"),
+        (has_offset & parsed.isNotNull()).alias("_aware"),
+        raw.alias("_at_raw"),
+    ]
+
+
+# -- the checks, once, in narwhals --------------------------------------------------------------
+
+
+def _text_or_null(name: str) -> nw.Expr:
+    import narwhals as nw
+
+    text = nw.col(name).cast(nw.String)
+    return nw.when(text.str.strip_chars().str.len_chars() > 0).then(text)
+
+
+def _checks(frame: Any, rules: ProcessRules) -> tuple[Any, Any]:
+    """The violation candidates (a lazy frame) and the counts (a lazy frame), from a prepared log."""
+    import narwhals as nw
+
+    key = nw.col("_stage_text").str.strip_chars().str.to_lowercase()
+    role = nw.col("_actor_text").str.strip_chars().str.to_lowercase()
+    base = frame.with_columns(
+        _deal=_text_or_null(C.DEAL_ID).str.strip_chars(),
+        _stage_text=_text_or_null(C.STAGE),
+        _actor_text=_text_or_null(C.ACTOR),
+    ).with_columns(
+        _stage=key.replace_strict(
+            list(rules.keys), list(rules.keys.values()), default=None, return_dtype=nw.String
+        ),
+        _role=nw.when(role.is_in(list(_ROLES))).then(role),
+    )
+    window = {"order_by": "_order"}
+    terminal = nw.col("_stage").is_in(sorted(rules.terminal))
+    walked = base.with_columns(
+        _prev_order=nw.col("_order").shift(1).over("_deal", **window),
+        _prev_stage=nw.col("_stage").shift(1).over("_deal", **window),
+        _prev_at=nw.col("_at").shift(1).over("_deal", **window),
+        _closed_order=nw.when(terminal).then(nw.col("_order")).min().over("_deal"),
+    )
+    has_deal = ~nw.col("_deal").is_null()
+    first = has_deal & nw.col("_prev_order").is_null()
+    after = (
+        has_deal
+        & ~nw.col("_closed_order").is_null()
+        & (nw.col("_closed_order") < nw.col("_order"))
+    )
+    judged = (
+        has_deal
+        & ~first
+        & ~after
+        & ~nw.col("_stage").is_null()
+        & ~nw.col("_prev_stage").is_null()
+    )
+    pair = nw.concat_str([nw.col("_prev_stage"), nw.col("_stage")], separator=_SEP)
+    triple = nw.concat_str(
+        [nw.col("_prev_stage"), nw.col("_stage"), nw.col("_role")], separator=_SEP
+    )
+    edges = [f"{source}{_SEP}{target}" for source, target in rules.moves]
+    allowed = [_SEP.join(item) for item in sorted(rules.allowed)]
+    opener_refused = sorted(set(_ROLES) - rules.open_by)
+    flags = {
+        "_malformed": ~has_deal
+        | nw.col("_stage_text").is_null()
+        | (nw.col("_at_problem") != TimestampProblem.OK)
+        | nw.col("_role").is_null(),
+        "_unknown": ~nw.col("_stage_text").is_null() & nw.col("_stage").is_null(),
+        "_not_from_entry": first
+        & ~nw.col("_stage").is_null()
+        & (nw.col("_stage") != rules.entry),
+        "_open_refused": first
+        & (nw.col("_stage") == rules.entry)
+        & nw.col("_role").is_in(opener_refused or ["-"]),
+        "_after": after,
+        "_illegal": judged & ~pair.is_in(edges),
+        "_actor": judged
+        & pair.is_in(edges)
+        & ~nw.col("_role").is_null()
+        & ~triple.is_in(allowed),
+        "_out_of_order": has_deal
+        & ~first
+        & ~nw.col("_at").is_null()
+        & ~nw.col("_prev_at").is_null()
+        & (nw.col("_at") < nw.col("_prev_at")),
+    }
+    flagged = walked.with_columns(**{name: expr.fill_null(False) for name, expr in flags.items()})
+    any_flag = nw.any_horizontal(*(nw.col(name) for name in flags), ignore_nulls=True)
+    candidates = flagged.filter(any_flag).select(
+        "_order",
+        "_deal",
+        "_stage_text",
+        "_stage",
+        "_actor_text",
+        "_role",
+        "_at_problem",
+        "_at_raw",
+        "_prev_order",
+        "_prev_stage",
+        "_closed_order",
+        *flags,
+    )
+    counts = base.select(
+        nw.len().alias("rows"),
+        nw.col("_deal").n_unique().alias("distinct"),
+        nw.col("_deal").null_count().alias("nulls"),
+    )
+    return candidates, counts
+
+
+def audit_frame(
+    source: object, kind: str, rules: ProcessRules, mapping: ColumnMapping | None, label: str
+) -> AuditReport:
+    """Audit any log on its engine (Polars or Spark); see the module doc."""
+    prepared = prepare(source, kind, mapping, label)
+    candidates, counts = _checks(prepared.frame, rules)
+    if prepared.spark:
+        found = candidates.collect().rows(named=True)
+        tally = counts.collect().rows(named=True)[0]
+    else:
+        import narwhals as nw
+        import polars as pl
+
+        found_native, tally_native = pl.collect_all(
+            [nw.to_native(candidates), nw.to_native(counts)]
+        )
+        found = found_native.rows(named=True)
+        tally = tally_native.rows(named=True)[0]
+    row_of = prepared.row_of
+    violations: list[Violation] = []
+    add = violations.append
+    for item in found:
+        row = row_of(item["_order"])
+        deal = item["_deal"]
+        if item["_malformed"]:
+            role_bad = item["_role"] is None
+            add(
+                Violation(
+                    row,
+                    deal,
+                    "malformed",
+                    rules.malformed(
+                        deal_missing=deal is None,
+                        stage_missing=item["_stage_text"] is None,
+                        at_problem=item["_at_problem"],
+                        at_text=item["_at_raw"],
+                        actor_text=item["_actor_text"],
+                        actor_bad=role_bad,
+                    ),
+                )
+            )
+        if item["_unknown"]:
+            add(Violation(row, deal, "unknown_stage", rules.unknown_stage(item["_stage_text"])))
+        if item["_not_from_entry"]:
+            add(Violation(row, deal, "not_from_entry", rules.not_from_entry(item["_stage"])))
+        if item["_open_refused"]:
+            add(Violation(row, deal, "actor_not_allowed", rules.open_not_allowed(item["_role"])))
+        if item["_after"]:
+            add(
+                Violation(
+                    row, deal, "after_terminal", rules.after_terminal(row_of(item["_closed_order"]))
+                )
+            )
+        if item["_illegal"]:
+            add(
+                Violation(
+                    row,
+                    deal,
+                    "illegal_move",
+                    rules.illegal_move(item["_prev_stage"], item["_stage"]),
+                )
+            )
+        if item["_actor"]:
+            add(
+                Violation(
+                    row,
+                    deal,
+                    "actor_not_allowed",
+                    rules.move_not_allowed(item["_prev_stage"], item["_stage"], item["_role"]),
+                )
+            )
+        if item["_out_of_order"]:
+            add(
+                Violation(
+                    row, deal, "out_of_order", rules.out_of_order(row_of(item["_prev_order"]))
+                )
+            )
+    deals = int(tally["distinct"]) - (1 if tally["nulls"] else 0)
+    return sorted_report(int(tally["rows"]), deals, violations)
