@@ -30,13 +30,22 @@ from funnelcore._presets import (
 )
 from funnelcore._process import Guard, Move, SalesProcess, StageSetting
 from funnelcore._stages import ForecastCategory, Stage
+
+# event logs and their audit (imports stay light: dataframes are imported inside the functions)
+from funnelcore._audit import RULES, AuditReport, Violation, audit
+from funnelcore._crm import CRM_SNAPSHOT_MAPPING, SnapshotImport, SnapshotMapping, crm_process
+from funnelcore._crm import import_crm_snapshot
+from funnelcore._eventlog import LOGGED_EVIDENCE, deals_from_log, deals_to_log, read_log
+from funnelcore._mapping import ColumnMapping
 from funnelcore.errors import (
     ActorNotAllowedError,
     FunnelError,
     GuardFailedError,
     IllegalMoveError,
     InvalidHistoryError,
+    InvalidLogError,
     InvalidRecordError,
+    LogReadError,
     MoveRejectedError,
     OutOfOrderError,
     ProcessDefinitionError,
@@ -103,4 +112,21 @@ __all__ = [
     "WrongProcessError",
     "InvalidHistoryError",
     "__version__",
+    # event logs and their audit
+    "ColumnMapping",
+    "read_log",
+    "deals_from_log",
+    "deals_to_log",
+    "LOGGED_EVIDENCE",
+    "audit",
+    "AuditReport",
+    "Violation",
+    "RULES",
+    "import_crm_snapshot",
+    "crm_process",
+    "SnapshotMapping",
+    "SnapshotImport",
+    "CRM_SNAPSHOT_MAPPING",
+    "LogReadError",
+    "InvalidLogError",
 ]

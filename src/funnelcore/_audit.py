@@ -308,7 +308,7 @@ def _or(roles: Iterable[str]) -> str:
 # -- the plain-Python engine --------------------------------------------------------------------
 
 
-def _deal_ids(values: list[Any]) -> list[str | None]:
+def deal_ids_of(values: list[Any]) -> list[str | None]:
     out: list[str | None] = []
     append = out.append
     for value in values:
@@ -322,7 +322,7 @@ def _deal_ids(values: list[Any]) -> list[str | None]:
     return out
 
 
-def _texts(values: list[Any]) -> list[str | None]:
+def texts_of(values: list[Any]) -> list[str | None]:
     """Cells as text, ``None`` for blank ones (the raw text, for messages)."""
     return [
         value
@@ -332,8 +332,11 @@ def _texts(values: list[Any]) -> list[str | None]:
     ]
 
 
-def _timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int]]:
-    """Parse a whole ``at`` column; rows without an offset in an aware log get NO_OFFSET."""
+def timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int], bool]:
+    """Parse a whole ``at`` column: naive (UTC when aware) times, problem codes, whether aware.
+
+    Rows without an offset in an aware log get ``NO_OFFSET`` and no time.
+    """
     moments: list[datetime | None] = []
     problems: list[int] = []
     aware_flags: list[bool] = []
@@ -348,20 +351,21 @@ def _timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int]]:
         moments.append(parsed[0])
         aware_flags.append(parsed[1])
         problems.append(parsed[2])
-    if any(aware_flags):
+    aware_log = any(aware_flags)
+    if aware_log:
         for index, (aware, problem) in enumerate(zip(aware_flags, problems, strict=True)):
             if problem == TimestampProblem.OK and not aware:
                 problems[index] = TimestampProblem.NO_OFFSET
                 moments[index] = None
-    return moments, problems
+    return moments, problems, aware_log
 
 
 def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
     """Audit a log held in plain Python columns: one pass, in input order."""
-    deal_ids = _deal_ids(columns.data[C.DEAL_ID])
-    stage_texts = _texts(columns.data[C.STAGE])
-    actor_texts = _texts(columns.data[C.ACTOR])
-    moments, at_problems = _timestamps(columns.data[C.AT])
+    deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
+    stage_texts = texts_of(columns.data[C.STAGE])
+    actor_texts = texts_of(columns.data[C.ACTOR])
+    moments, at_problems, _ = timestamps(columns.data[C.AT])
     at_raw = columns.data[C.AT]
     keys = rules.keys
     allowed = rules.allowed

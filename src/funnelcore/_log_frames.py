@@ -131,10 +131,13 @@ class Prepared:
         spark: whether it runs on Spark.
     """
 
-    def __init__(self, frame: Any, row_of: Callable[[int], int], *, spark: bool) -> None:
+    def __init__(
+        self, frame: Any, row_of: Callable[[int], int], *, spark: bool, aware: bool
+    ) -> None:
         self.frame = frame
         self.row_of = row_of
         self.spark = spark
+        self.aware = aware
 
 
 def _polars_lazy(frame: Any, label: str) -> pl.LazyFrame:
@@ -201,6 +204,7 @@ def _prepare_polars(
     lazy = lazy.rename(renames).with_row_index("_order")
     dtype = lazy.collect_schema()[C.AT]
     raw = pl.col(C.AT)
+    aware = isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
     if at_is_text or dtype == pl.String or dtype == pl.Categorical:
         text = raw.cast(pl.String)
         lazy = lazy.with_columns(_polars_parse(text))
@@ -229,7 +233,7 @@ def _prepare_polars(
         raise LogReadError(
             label, f"column {C.AT!r} holds {dtype}; expected timestamps, dates or ISO 8601 text"
         )
-    return Prepared(nw.from_native(lazy), lambda order: order + 1, spark=False)
+    return Prepared(nw.from_native(lazy), lambda order: order + 1, spark=False, aware=aware)
 
 
 def _polars_parse(text: pl.Expr) -> list[pl.Expr]:
@@ -332,6 +336,7 @@ def _prepare_spark(native: Any, mapping: ColumnMapping | None, label: str) -> Pr
     frame = frame.withColumn("_order", F.monotonically_increasing_id())
     dtype = frame.schema[C.AT].dataType
     raw = F.col(C.AT)
+    aware = isinstance(dtype, T.TimestampType)
     if isinstance(dtype, T.StringType):
         frame = frame.select("*", *_spark_parse(raw))
         aware = bool(frame.agg(F.max(F.col("_aware").cast("int"))).collect()[0][0] or 0)
@@ -364,7 +369,7 @@ def _prepare_spark(native: Any, mapping: ColumnMapping | None, label: str) -> Pr
     def row_of(order: int) -> int:
         return offsets[order >> 33] + (order & _MASK) + 1
 
-    return Prepared(nw.from_native(frame), row_of, spark=True)
+    return Prepared(nw.from_native(frame), row_of, spark=True, aware=aware)
 
 
 def _spark_parse(raw: Any) -> list[Any]:
@@ -451,16 +456,10 @@ def _checks(frame: Any, rules: ProcessRules) -> tuple[Any, Any]:
     has_deal = ~nw.col("_deal").is_null()
     first = has_deal & nw.col("_prev_order").is_null()
     after = (
-        has_deal
-        & ~nw.col("_closed_order").is_null()
-        & (nw.col("_closed_order") < nw.col("_order"))
+        has_deal & ~nw.col("_closed_order").is_null() & (nw.col("_closed_order") < nw.col("_order"))
     )
     judged = (
-        has_deal
-        & ~first
-        & ~after
-        & ~nw.col("_stage").is_null()
-        & ~nw.col("_prev_stage").is_null()
+        has_deal & ~first & ~after & ~nw.col("_stage").is_null() & ~nw.col("_prev_stage").is_null()
     )
     pair = nw.concat_str([nw.col("_prev_stage"), nw.col("_stage")], separator=_SEP)
     triple = nw.concat_str(
@@ -475,18 +474,13 @@ def _checks(frame: Any, rules: ProcessRules) -> tuple[Any, Any]:
         | (nw.col("_at_problem") != TimestampProblem.OK)
         | nw.col("_role").is_null(),
         "_unknown": ~nw.col("_stage_text").is_null() & nw.col("_stage").is_null(),
-        "_not_from_entry": first
-        & ~nw.col("_stage").is_null()
-        & (nw.col("_stage") != rules.entry),
+        "_not_from_entry": first & ~nw.col("_stage").is_null() & (nw.col("_stage") != rules.entry),
         "_open_refused": first
         & (nw.col("_stage") == rules.entry)
         & nw.col("_role").is_in(opener_refused or ["-"]),
         "_after": after,
         "_illegal": judged & ~pair.is_in(edges),
-        "_actor": judged
-        & pair.is_in(edges)
-        & ~nw.col("_role").is_null()
-        & ~triple.is_in(allowed),
+        "_actor": judged & pair.is_in(edges) & ~nw.col("_role").is_null() & ~triple.is_in(allowed),
         "_out_of_order": has_deal
         & ~first
         & ~nw.col("_at").is_null()
@@ -596,3 +590,115 @@ def audit_frame(
             )
     deals = int(tally["distinct"]) - (1 if tally["nulls"] else 0)
     return sorted_report(int(tally["rows"]), deals, violations)
+
+
+# -- frames out -----------------------------------------------------------------------------------
+
+_PRIVATE: Final = ("_order", "_at", "_at_problem", "_at_raw")
+
+
+def canonical_frame(
+    source: object,
+    kind: str,
+    mapping: ColumnMapping | None,
+    label: str,
+    *,
+    process: ProcessRules | None,
+    backend: str,
+) -> Any:
+    """The log in funnelcore's columns, as the caller's frame type (see ``read_log``)."""
+    import narwhals as nw
+
+    prepared = prepare(source, kind, mapping, label)
+    native = nw.to_native(prepared.frame)
+    if prepared.spark:
+        from pyspark.sql import functions as F  # noqa: N812
+
+        role = F.lower(F.trim(F.col(C.ACTOR)))
+        frame = native.withColumn(C.DEAL_ID, F.trim(F.col(C.DEAL_ID).cast("string")))
+        frame = frame.withColumn(
+            C.DEAL_ID, F.when(F.length(F.col(C.DEAL_ID)) > 0, F.col(C.DEAL_ID))
+        )
+        frame = frame.withColumn(
+            C.ACTOR, F.when(role.isin(*_ROLES), role).otherwise(F.col(C.ACTOR))
+        )
+        frame = frame.withColumn(C.AT, F.timestamp_micros(F.col("_at")))
+        if process is not None:
+            key = F.lower(F.trim(F.col(C.STAGE).cast("string")))
+            mapped = F.create_map(*(F.lit(x) for pair in process.keys.items() for x in pair))
+            frame = frame.withColumn(
+                C.STAGE, F.coalesce(mapped[key], F.col(C.STAGE).cast("string"))
+            )
+        return frame.select(*_canonical_order(frame.columns))
+    import polars as pl
+
+    lazy: pl.LazyFrame = native
+    role_pl = pl.col(C.ACTOR).cast(pl.String).str.strip_chars().str.to_lowercase()
+    deal = pl.col(C.DEAL_ID).cast(pl.String).str.strip_chars()
+    at = pl.col("_at")
+    if prepared.aware:
+        at = at.dt.replace_time_zone(None).dt.replace_time_zone("UTC")
+    columns = [
+        pl.when(deal.str.len_chars() > 0).then(deal).alias(C.DEAL_ID),
+        at.alias(C.AT),
+        pl.when(role_pl.is_in(list(_ROLES)))
+        .then(role_pl)
+        .otherwise(pl.col(C.ACTOR).cast(pl.String))
+        .alias(C.ACTOR),
+    ]
+    if process is not None:
+        key = pl.col(C.STAGE).cast(pl.String).str.strip_chars().str.to_lowercase()
+        columns.append(
+            key.replace_strict(process.keys, default=pl.col(C.STAGE).cast(pl.String)).alias(C.STAGE)
+        )
+    lazy = lazy.with_columns(columns)
+    lazy = lazy.select(_canonical_order(lazy.collect_schema().names()))
+    native_source = None if kind in ("csv", "jsonl", "parquet") else _unwrap(source)
+    if isinstance(native_source, pl.LazyFrame):
+        return lazy
+    collected = lazy.collect()
+    if native_source is None:
+        return _as_backend(collected, backend, label)
+    module = type(native_source).__module__
+    if isinstance(native_source, pl.DataFrame):
+        return collected
+    if module.startswith("pandas"):
+        return collected.to_pandas()
+    if module.startswith("pyarrow"):
+        return collected.to_arrow()
+    if module.startswith("duckdb"):
+        import duckdb
+
+        return duckdb.from_arrow(collected.to_arrow())
+    return collected
+
+
+def _unwrap(source: object) -> Any:
+    import narwhals as nw
+
+    return nw.to_native(nw.from_native(source))
+
+
+def _canonical_order(names: list[str]) -> list[str]:
+    kept = [name for name in names if name not in _PRIVATE]
+    first = [name for name in C.REQUIRED_COLUMNS if name in kept]
+    return [*first, *(name for name in kept if name not in first)]
+
+
+def _as_backend(frame: pl.DataFrame, backend: str, label: str) -> Any:
+    if backend == "polars":
+        return frame
+    if backend == "pandas":
+        return frame.to_pandas()
+    if backend == "pyarrow":
+        return frame.to_arrow()
+    raise LogReadError(label, f"unknown backend {backend!r}; use polars, pandas, pyarrow or rows")
+
+
+def rows_to_frame(rows: list[dict[str, Any]], backend: str) -> Any:
+    """A list of row dicts (all with the same keys) as a frame of ``backend``."""
+    import polars as pl
+
+    names = list(rows[0]) if rows else []
+    frame = pl.DataFrame({name: [row[name] for row in rows] for name in names}, strict=False)
+    return _as_backend(frame, backend, "deals_to_log")

@@ -21,7 +21,14 @@ import attrs
 from funnelcore._mapping import ColumnMapping, plan_renames
 from funnelcore.errors import LogReadError
 
-__all__ = ["Columns", "SourceKind", "describe_source", "load_columns", "source_kind"]
+__all__ = [
+    "Columns",
+    "SourceKind",
+    "describe_source",
+    "load_columns",
+    "load_raw",
+    "source_kind",
+]
 
 SourceKind = Literal["csv", "jsonl", "parquet", "rows", "frame"]
 
@@ -84,6 +91,21 @@ def load_columns(source: object, mapping: ColumnMapping | None) -> Columns:
     Raises:
         LogReadError: the log cannot be read, or lacks a required column.
     """
+    label = describe_source(source)
+    names, data, at_is_text = load_raw(source)
+    renames = plan_renames(names, mapping, label)
+    new_names = tuple(renames.get(name, name) for name in names)
+    new_data = {renames.get(name, name): values for name, values in data.items()}
+    rows = len(next(iter(new_data.values()))) if new_data else 0
+    return Columns(new_names, new_data, rows, at_is_text)
+
+
+def load_raw(source: object) -> tuple[list[str], dict[str, list[Any]], bool]:
+    """Read any table into plain Python columns, names as they are; also whether cells are text.
+
+    Raises:
+        LogReadError: the table cannot be read.
+    """
     kind = source_kind(source)
     label = describe_source(source)
     if kind == "csv":
@@ -100,11 +122,7 @@ def load_columns(source: object, mapping: ColumnMapping | None) -> Columns:
 
         names, data = frame_to_columns(source, label, parquet=kind == "parquet")
         at_is_text = False
-    renames = plan_renames(names, mapping, label)
-    new_names = tuple(renames.get(name, name) for name in names)
-    new_data = {renames.get(name, name): values for name, values in data.items()}
-    rows = len(next(iter(new_data.values()))) if new_data else 0
-    return Columns(new_names, new_data, rows, at_is_text)
+    return names, data, at_is_text
 
 
 def _read_csv(path: Path) -> tuple[list[str], dict[str, list[Any]]]:

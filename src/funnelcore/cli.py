@@ -23,6 +23,7 @@ __all__ = ["main"]
 _COMMAND_MODULES = (
     "funnelcore._cli_demo",
     "funnelcore._cli_diagram",
+    "funnelcore._cli_audit",
 )
 
 
