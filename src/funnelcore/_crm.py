@@ -221,8 +221,7 @@ def import_crm_snapshot(
                 )
             )
             continue
-        path = chosen.path_to(stage)
-        path_values = [str(s.value) for s in path]
+        path_values = _path(chosen, stage, dated)
         known = [dated[v] for v in path_values if dated.get(v) is not None]
         earliest = min(known, default=None)  # type: ignore[type-var]
         previous: str | None = None
@@ -267,6 +266,28 @@ def _event(
         C.VALUE: common[C.VALUE],
         **shared,
     }
+
+
+def _path(process: SalesProcess[Any], stage: Any, dated: dict[str, datetime | None]) -> list[str]:
+    """The stages a deal went through to ``stage``: through every open stage the row dates.
+
+    A lost deal with an ``engage_date`` was engaged before it was lost, even though the shortest
+    path goes straight from the entry to LOST.
+    """
+    waypoints = [process.entry]
+    waypoints.extend(
+        s
+        for s in process.open_stages
+        if s is not process.entry and s is not stage and dated.get(str(s.value)) is not None
+    )
+    waypoints.append(stage)
+    path = [process.entry]
+    for start, end in zip(waypoints, waypoints[1:], strict=False):
+        segment = process.path_to(end, start=start)
+        if not segment:  # the dates name a stage the deal cannot have passed: take the shortest
+            return [str(s.value) for s in process.path_to(stage)]
+        path.extend(segment[1:])
+    return [str(s.value) for s in path]
 
 
 def _values(process: SalesProcess[Any]) -> set[str]:

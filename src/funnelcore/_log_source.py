@@ -18,6 +18,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from funnelcore._columns import REQUIRED_COLUMNS
 from funnelcore._mapping import ColumnMapping, plan_renames
 from funnelcore.errors import LogReadError
 
@@ -172,6 +173,8 @@ def _read_jsonl(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
 def _read_rows(
     rows: Sequence[Mapping[str, Any]], label: str
 ) -> tuple[list[str], dict[str, list[Any]]]:
+    if not rows:  # an empty log: nothing to check, whatever its columns would have been
+        return list(REQUIRED_COLUMNS), {name: [] for name in REQUIRED_COLUMNS}
     names: dict[str, None] = {}
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, Mapping):
