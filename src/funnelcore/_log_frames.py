@@ -340,8 +340,9 @@ def _prepare_spark(native: Any, mapping: ColumnMapping | None, label: str) -> Pr
     if isinstance(dtype, T.StringType):
         frame = frame.select("*", *_spark_parse(raw))
         aware = bool(frame.agg(F.max(F.col("_aware").cast("int"))).collect()[0][0] or 0)
-        for name, expression in _settle(F.col, F.lit, aware).items():
-            frame = frame.withColumn(name, expression)
+        settled = _settle(F.col, F.lit, aware)
+        if settled:  # both at once: each expression reads the columns as they were
+            frame = frame.withColumns(settled)
         frame = frame.drop("_aware")
     elif isinstance(dtype, (T.TimestampType, T.TimestampNTZType, T.DateType)):
         frame = frame.select(
@@ -588,8 +589,9 @@ def audit_frame(
                     row, deal, "out_of_order", rules.out_of_order(row_of(item["_prev_order"]))
                 )
             )
-    deals = int(tally["distinct"]) - (1 if tally["nulls"] else 0)
-    return sorted_report(int(tally["rows"]), deals, violations)
+    # Counts of an empty frame are null on Spark. n_unique counts null as a value; drop it.
+    deals = int(tally["distinct"] or 0) - (1 if tally["nulls"] else 0)
+    return sorted_report(int(tally["rows"] or 0), deals, violations)
 
 
 # -- frames out -----------------------------------------------------------------------------------
