@@ -23,7 +23,7 @@ from funnelcore import (
 )
 from funnelcore.testing import FULL_EVIDENCE
 
-# -- event logs and their audit ---------------------------------------------------------------------
+# -- event logs and their audit --------------------------------------------------------------
 
 #: The processes event-log properties run on: both presets and the CRM process (defined as data).
 LOG_PROCESSES = (SalesProcess.complex(), SalesProcess.simple(), crm_process())
@@ -110,7 +110,9 @@ def legal_logs(draw: st.DrawFn) -> tuple[SalesProcess[Any], list[Any], list[dict
 
 #: Cells of a messy log: blanks, bad text, wrong case, offsets and none.
 messy_deal_ids = st.sampled_from(["A", "B", " C ", "", None, "7"])
-messy_actors = st.sampled_from(["sales", "Sales", "marketing", "customer", "system", "boss", "", None])
+messy_actors = st.sampled_from(
+    ["sales", "Sales", "marketing", "customer", "system", "boss", "", None]
+)
 messy_times = st.sampled_from(
     [
         "2026-01-05",

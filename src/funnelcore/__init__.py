@@ -11,7 +11,18 @@ commodity ordered directly is credited to the marketing that produced its lead.
 from __future__ import annotations
 
 from funnelcore._actors import Actor, Customer, Marketing, Role, SalesRep, System
+
+# event logs and their audit (imports stay light: dataframes are imported inside the functions)
+from funnelcore._audit import RULES, AuditReport, Violation, audit
+from funnelcore._crm import (
+    CRM_SNAPSHOT_MAPPING,
+    SnapshotImport,
+    SnapshotMapping,
+    crm_process,
+    import_crm_snapshot,
+)
 from funnelcore._deal import ClosedDeal, Deal, Evidence, OpenDeal, StageChange
+from funnelcore._eventlog import LOGGED_EVIDENCE, deals_from_log, deals_to_log, read_log
 from funnelcore._interactions import (
     DEFAULT_SMALL_GROUP_LIMIT,
     Activity,
@@ -21,6 +32,7 @@ from funnelcore._interactions import (
     classify,
 )
 from funnelcore._leads import Lead, LeadSource, Predisposition, Product, ProductKind
+from funnelcore._mapping import ColumnMapping
 from funnelcore._marketing import Audience, Campaign, MarketingMessage, Medium
 from funnelcore._presets import (
     ABLE_AND_LIKELY_TO_BUY,
@@ -30,13 +42,6 @@ from funnelcore._presets import (
 )
 from funnelcore._process import Guard, Move, SalesProcess, StageSetting
 from funnelcore._stages import ForecastCategory, Stage
-
-# event logs and their audit (imports stay light: dataframes are imported inside the functions)
-from funnelcore._audit import RULES, AuditReport, Violation, audit
-from funnelcore._crm import CRM_SNAPSHOT_MAPPING, SnapshotImport, SnapshotMapping, crm_process
-from funnelcore._crm import import_crm_snapshot
-from funnelcore._eventlog import LOGGED_EVIDENCE, deals_from_log, deals_to_log, read_log
-from funnelcore._mapping import ColumnMapping
 from funnelcore.errors import (
     ActorNotAllowedError,
     FunnelError,

@@ -9,6 +9,7 @@ audited, replayed and measured like any other.
 from __future__ import annotations
 
 import functools
+import itertools
 import sys
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -231,7 +232,8 @@ def import_crm_snapshot(
                 if at is None:
                     column = mapping.dates[stage_value]
                     note(
-                        f"the deal reached {stage_value} but {column} is empty; the event has no date"
+                        f"the deal reached {stage_value} but {column} is empty; "
+                        "the event has no date"
                     )
             elif previous is None:
                 at = earliest if earliest is not None else fallback
@@ -282,7 +284,7 @@ def _path(process: SalesProcess[Any], stage: Any, dated: dict[str, datetime | No
     )
     waypoints.append(stage)
     path = [process.entry]
-    for start, end in zip(waypoints, waypoints[1:], strict=False):
+    for start, end in itertools.pairwise(waypoints):
         segment = process.path_to(end, start=start)
         if not segment:  # the dates name a stage the deal cannot have passed: take the shortest
             return [str(s.value) for s in process.path_to(stage)]

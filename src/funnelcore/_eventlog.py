@@ -35,7 +35,7 @@ from funnelcore._log_source import (
 )
 from funnelcore._mapping import ColumnMapping
 from funnelcore._process import SalesProcess
-from funnelcore._timestamps import TimestampProblem, as_utc
+from funnelcore._timestamps import as_utc
 from funnelcore.errors import InvalidLogError, LogReadError
 
 __all__ = [
@@ -308,7 +308,8 @@ def deals_from_log(
             row = index + 1
             stage_text = stage_texts[index]
             actor_text = actor_texts[index]
-            assert stage_text is not None and actor_text is not None
+            assert stage_text is not None
+            assert actor_text is not None
             stage = process.stage(rules.keys[stage_text.strip().lower()])
             moment = moments[index]
             assert moment is not None

@@ -431,7 +431,7 @@ def _text_or_null(name: str) -> nw.Expr:
 
 
 def _checks(frame: Any, rules: ProcessRules) -> tuple[Any, Any]:
-    """The violation candidates (a lazy frame) and the counts (a lazy frame), from a prepared log."""
+    """The violation candidates and the counts (two lazy frames) of a prepared log."""
     import narwhals as nw
 
     key = nw.col("_stage_text").str.strip_chars().str.to_lowercase()
@@ -614,7 +614,7 @@ def canonical_frame(
     prepared = prepare(source, kind, mapping, label)
     native = nw.to_native(prepared.frame)
     if prepared.spark:
-        from pyspark.sql import functions as F  # noqa: N812
+        from pyspark.sql import functions as F
 
         role = F.lower(F.trim(F.col(C.ACTOR)))
         frame = native.withColumn(C.DEAL_ID, F.trim(F.col(C.DEAL_ID).cast("string")))
@@ -649,9 +649,11 @@ def canonical_frame(
         .alias(C.ACTOR),
     ]
     if process is not None:
-        key = pl.col(C.STAGE).cast(pl.String).str.strip_chars().str.to_lowercase()
+        stage_key = pl.col(C.STAGE).cast(pl.String).str.strip_chars().str.to_lowercase()
         columns.append(
-            key.replace_strict(process.keys, default=pl.col(C.STAGE).cast(pl.String)).alias(C.STAGE)
+            stage_key.replace_strict(process.keys, default=pl.col(C.STAGE).cast(pl.String)).alias(
+                C.STAGE
+            )
         )
     lazy = lazy.with_columns(columns)
     lazy = lazy.select(_canonical_order(lazy.collect_schema().names()))
@@ -678,7 +680,8 @@ def canonical_frame(
 def _unwrap(source: object) -> Any:
     import narwhals as nw
 
-    return nw.to_native(nw.from_native(source))
+    frame: Any = source
+    return nw.to_native(nw.from_native(frame))
 
 
 def _canonical_order(names: list[str]) -> list[str]:

@@ -9,6 +9,14 @@ from typing import Any
 import polars as pl
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from tests.strategies import (
+    LOG_PROCESSES,
+    actor_for,
+    legal_logs,
+    messy_logs,
+    product_kind_of,
+    wellformed_logs,
+)
 
 from funnelcore import (
     InvalidHistoryError,
@@ -23,14 +31,6 @@ from funnelcore import (
     deals_to_log,
 )
 from funnelcore.testing import FULL_EVIDENCE
-from tests.strategies import (
-    LOG_PROCESSES,
-    actor_for,
-    legal_logs,
-    messy_logs,
-    product_kind_of,
-    wellformed_logs,
-)
 
 _SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -110,9 +110,7 @@ def _corrupt(
     previous = max(i for i in range(index) if rows[i]["deal_id"] == rows[index]["deal_id"])
     if how == "skip":
         source = process.stage(rows[previous]["stage"])
-        options = [
-            s for s in stages if process.move_between(source, process.stage(s)) is None
-        ]
+        options = [s for s in stages if process.move_between(source, process.stage(s)) is None]
         rows[index]["stage"] = options[pick % len(options)]
         return rows, index + 1, "illegal_move"
     if how == "marketing_moves":
@@ -201,8 +199,10 @@ def _replay_verdicts(
 def test_the_audit_agrees_with_the_core_on_every_deal(
     case: tuple[SalesProcess[Any], list[dict[str, Any]]],
 ) -> None:
-    """A deal audits clean exactly when the core replays it; else its first violation is the
-    change the core refuses (I1, I3, I4, I5 and time order, judged the same way)."""
+    """A deal audits clean exactly when the core replays it, else first fails where it does.
+
+    I1, I3, I4, I5 and time order are judged the same way by the audit and by replay.
+    """
     process, rows = case
     report = audit(rows, process, engine="python")
     first_violation: dict[str, int] = {}

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 import polars as pl
-import pyarrow as pa
 import pytest
 
 from funnelcore import (
@@ -42,8 +40,20 @@ COMPLEX = SalesProcess.complex()
 UTC = timezone.utc
 
 ROWS = [
-    {"id": " D1", "step": "Lead", "when": "2026-01-05T09:00:00Z", "who": "Marketing", "channel": "web"},
-    {"id": "D1", "step": "prospecting", "when": "2026-01-06T09:00:00+01:00", "who": "sales", "channel": "web"},
+    {
+        "id": " D1",
+        "step": "Lead",
+        "when": "2026-01-05T09:00:00Z",
+        "who": "Marketing",
+        "channel": "web",
+    },
+    {
+        "id": "D1",
+        "step": "prospecting",
+        "when": "2026-01-06T09:00:00+01:00",
+        "who": "sales",
+        "channel": "web",
+    },
     {"id": "D2", "step": "lead", "when": "2026-01-07", "who": "sales", "channel": None},
 ]
 MAPPING = ColumnMapping(deal_id="id", stage="step", at="when", actor="who")
@@ -54,7 +64,9 @@ def test_a_column_mapping_is_checked_when_made() -> None:
         ColumnMapping(deal_id="x", stage="x")
     with pytest.raises(InvalidRecordError, match="not an event-log column"):
         ColumnMapping.from_dict({"x": "deal"})
-    assert ColumnMapping.from_dict({"id": "deal_id", "when": "at"}) == ColumnMapping(deal_id="id", at="when")
+    assert ColumnMapping.from_dict({"id": "deal_id", "when": "at"}) == ColumnMapping(
+        deal_id="id", at="when"
+    )
 
 
 def test_read_log_brings_rows_to_the_canonical_columns_keeping_extras() -> None:
@@ -130,9 +142,15 @@ def test_typed_timestamp_and_date_columns_are_used_as_they_are() -> None:
         }
     )
     expected = [(2, "out_of_order"), (3, "malformed")]
-    for source in (frame, frame.with_columns(pl.col("at").cast(pl.Datetime("ms", "Europe/Paris"))), frame.to_pandas()):
+    for source in (
+        frame,
+        frame.with_columns(pl.col("at").cast(pl.Datetime("ms", "Europe/Paris"))),
+        frame.to_pandas(),
+    ):
         assert [(v.row, v.rule) for v in audit(source, COMPLEX).violations] == expected
-        assert [(v.row, v.rule) for v in audit(source, COMPLEX, engine="python").violations] == expected
+        assert [
+            (v.row, v.rule) for v in audit(source, COMPLEX, engine="python").violations
+        ] == expected
     with pytest.raises(LogReadError, match="expected timestamps, dates or ISO 8601 text"):
         audit(frame.with_columns(pl.lit(5).alias("at")), COMPLEX)
 
@@ -153,12 +171,25 @@ def _deals() -> list[Any]:
     at = datetime(2026, 1, 5, tzinfo=timezone(timedelta(hours=2)))
     won = walk(
         COMPLEX,
-        COMPLEX.open_deal(Lead("Ada", source=LeadSource.REFERRAL), Product("ERP"), by=Marketing("Brand"), at=at, value=1200.0, deal_id="D1"),
+        COMPLEX.open_deal(
+            Lead("Ada", source=LeadSource.REFERRAL),
+            Product("ERP"),
+            by=Marketing("Brand"),
+            at=at,
+            value=1200.0,
+            deal_id="D1",
+        ),
         COMPLEX.won,
         by=SalesRep("Sam"),
     )
     lost = COMPLEX.lose(
-        COMPLEX.open_deal(Lead("Bo", source=LeadSource.OUTBOUND), Product("CRM"), by=SalesRep("Ann"), at=at, deal_id="D2"),
+        COMPLEX.open_deal(
+            Lead("Bo", source=LeadSource.OUTBOUND),
+            Product("CRM"),
+            by=SalesRep("Ann"),
+            at=at,
+            deal_id="D2",
+        ),
         by=System(),
         at=at + timedelta(days=30),
         reason="stale",
@@ -175,7 +206,13 @@ def test_deals_written_to_every_format_read_back_equal(tmp_path: Path) -> None:
     frame = deals_to_log(deals, backend="polars")
     frame.write_csv(tmp_path / "log.csv")
     frame.write_ndjson(tmp_path / "log.jsonl")
-    for source in (frame, deals_to_log(deals, backend="pandas"), deals_to_log(deals, backend="pyarrow"), tmp_path / "log.csv", tmp_path / "log.jsonl"):
+    for source in (
+        frame,
+        deals_to_log(deals, backend="pandas"),
+        deals_to_log(deals, backend="pyarrow"),
+        tmp_path / "log.csv",
+        tmp_path / "log.jsonl",
+    ):
         assert deals_from_log(source, COMPLEX, leads=leads) == deals
 
 
@@ -184,7 +221,13 @@ def test_deals_from_log_fills_what_a_plain_log_does_not_record() -> None:
     rows = [
         {"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"},
         {"deal_id": "D1", "stage": "prospecting", "at": "2026-01-06", "actor": "sales"},
-        {"deal_id": "D1", "stage": "qualifying", "at": "2026-01-07", "actor": "sales", "actor_name": "Sam"},
+        {
+            "deal_id": "D1",
+            "stage": "qualifying",
+            "at": "2026-01-07",
+            "actor": "sales",
+            "actor_name": "Sam",
+        },
         {"deal_id": "D1", "stage": "lost", "at": "2026-01-08", "actor": "system"},
     ]
     (deal,) = deals_from_log(rows, COMPLEX)
@@ -195,7 +238,8 @@ def test_deals_from_log_fills_what_a_plain_log_does_not_record() -> None:
         System("system"),
     ]
     assert deal.history[-1].reason == "no reason recorded in the event log"
-    assert deal.history[2].evidence is not None and deal.history[2].evidence.permission
+    assert deal.history[2].evidence is not None
+    assert deal.history[2].evidence.permission
     assert deal.lead == Lead("D1", source=LeadSource.OUTBOUND)
     assert deal.product == Product("unrecorded product", kind=ProductKind.COMPLEX)
 
@@ -208,18 +252,30 @@ def test_deals_from_log_refuses_a_log_with_violations_listing_them_all() -> None
     ]
     with pytest.raises(InvalidLogError) as caught:
         deals_from_log(rows, COMPLEX)
-    assert [(v.row, v.rule) for v in caught.value.violations] == [(2, "illegal_move"), (3, "not_from_entry")]
+    assert [(v.row, v.rule) for v in caught.value.violations] == [
+        (2, "illegal_move"),
+        (3, "not_from_entry"),
+    ]
 
 
 def test_a_marketing_response_needs_its_lead() -> None:
-    rows = [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing", "source": "marketing_response"}]
+    rows = [
+        {
+            "deal_id": "D1",
+            "stage": "lead",
+            "at": "2026-01-05",
+            "actor": "marketing",
+            "source": "marketing_response",
+        }
+    ]
     with pytest.raises(LogReadError, match="pass leads="):
         deals_from_log(rows, COMPLEX)
 
 
 # -- CRM snapshot -------------------------------------------------------------------------------
 
-SNAPSHOT = """opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value
+SNAPSHOT = """\
+opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value
 W1,Moses Frase,GTX Basic,Cancity,Won,2016-10-20,2017-03-01,1054
 L1,Anna Snelling,MG Special,,Lost,2016-10-25,2016-10-24,0
 E1,Anna Snelling,GTX Pro,,Engaging,2016-11-02,,
@@ -242,12 +298,22 @@ def test_a_crm_snapshot_becomes_an_event_log_with_notes(tmp_path: Path) -> None:
         ("L1", "prospecting"),
         ("L1", "engaging"),
     ]
-    assert log.columns[:7] == ["deal_id", "stage", "at", "actor", "actor_name", "from_stage", "value"]
+    assert log.columns[:7] == [
+        "deal_id",
+        "stage",
+        "at",
+        "actor",
+        "actor_name",
+        "from_stage",
+        "value",
+    ]
     assert {"product", "account"} <= set(log.columns)
     assert [str(note) for note in imported.notes] == [
-        "row 4 deal 'P1': no date for the prospecting event (the export records none for this deal); pass as_of= to date it at the export",
+        "row 4 deal 'P1': no date for the prospecting event (the export records none for this "
+        "deal); pass as_of= to date it at the export",
         "row 5 deal 'X1': the deal reached won but close_date is empty; the event has no date",
-        "row 6 deal 'Q1': deal_stage 'Negotiating' is not a stage of 'crm'; kept as one event for the audit to report",
+        "row 6 deal 'Q1': deal_stage 'Negotiating' is not a stage of 'crm'; kept as one event for "
+        "the audit to report",
     ]
     report = audit(log, crm_process())
     assert [(v.row, v.deal_id, v.rule) for v in report.violations] == [
@@ -262,13 +328,34 @@ def test_a_crm_snapshot_becomes_an_event_log_with_notes(tmp_path: Path) -> None:
 
 def test_imported_clean_deals_replay_into_the_crm_process(tmp_path: Path) -> None:
     rows = [
-        {"opportunity_id": "W1", "sales_agent": "Moses Frase", "product": "GTX Basic", "deal_stage": "Won", "engage_date": "2016-10-20", "close_date": "2017-03-01", "close_value": 1054},
-        {"opportunity_id": "E1", "sales_agent": "Anna Snelling", "product": "GTX Pro", "deal_stage": "Engaging", "engage_date": "2016-11-02", "close_date": None, "close_value": None},
+        {
+            "opportunity_id": "W1",
+            "sales_agent": "Moses Frase",
+            "product": "GTX Basic",
+            "deal_stage": "Won",
+            "engage_date": "2016-10-20",
+            "close_date": "2017-03-01",
+            "close_value": 1054,
+        },
+        {
+            "opportunity_id": "E1",
+            "sales_agent": "Anna Snelling",
+            "product": "GTX Pro",
+            "deal_stage": "Engaging",
+            "engage_date": "2016-11-02",
+            "close_date": None,
+            "close_value": None,
+        },
     ]
     imported = import_crm_snapshot(rows)
     assert imported.notes == ()
     won, engaging = deals_from_log(imported.log, crm_process())
-    assert (won.stage.value, won.value, won.product.name, won.closed_by) == ("won", 1054.0, "GTX Basic", SalesRep("Moses Frase"))
+    assert (won.stage.value, won.value, won.product.name, won.closed_by) == (
+        "won",
+        1054.0,
+        "GTX Basic",
+        SalesRep("Moses Frase"),
+    )
     assert engaging.stage.value == "engaging"
     shipped = SalesProcess.load(Path(__file__).parents[2] / "src/funnelcore/processes/crm.toml")
     assert shipped.to_mermaid() == crm_process().to_mermaid()
@@ -292,12 +379,16 @@ def _write(tmp_path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def test_the_cli_exits_0_on_a_clean_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write(tmp_path, [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"}])
+    path = _write(
+        tmp_path, [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"}]
+    )
     assert main(["audit", str(path)]) == 0
     assert capsys.readouterr().out == "clean: 1 rows, 1 deals, no violations\n"
 
 
-def test_the_cli_exits_1_with_every_violation_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_exits_1_with_every_violation_as_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(
         tmp_path,
         [
@@ -324,12 +415,31 @@ def test_the_cli_exits_1_with_every_violation_as_json(tmp_path: Path, capsys: py
     assert "1 violation in 2 rows, 1 deals: 1 illegal_move" in capsys.readouterr().out
 
 
-def test_the_cli_reads_your_columns_and_a_process_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_reads_your_columns_and_a_process_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "pipeline.csv"
-    path.write_text("opportunity_id,deal_stage,changed,role\nA,Prospecting,2016-10-20,sales\nA,Won,2016-10-21,sales\n")
+    path.write_text(
+        "opportunity_id,deal_stage,changed,role\nA,Prospecting,2016-10-20,sales\nA,Won,2016-10-21,sales\n"
+    )
     process = tmp_path / "crm.toml"
-    process.write_text((Path(__file__).parents[2] / "src/funnelcore/processes/crm.toml").read_text())
-    args = ["audit", str(path), "--process", str(process), "--column", "deal_id=opportunity_id", "--column", "stage=deal_stage", "--column", "at=changed", "--column", "actor=role"]
+    process.write_text(
+        (Path(__file__).parents[2] / "src/funnelcore/processes/crm.toml").read_text()
+    )
+    args = [
+        "audit",
+        str(path),
+        "--process",
+        str(process),
+        "--column",
+        "deal_id=opportunity_id",
+        "--column",
+        "stage=deal_stage",
+        "--column",
+        "at=changed",
+        "--column",
+        "actor=role",
+    ]
     assert main(args) == 1
     assert "no move from prospecting to won" in capsys.readouterr().out
 
@@ -347,9 +457,14 @@ def test_the_cli_reads_your_columns_and_a_process_file(tmp_path: Path, capsys: p
 def test_the_cli_exits_2_with_one_line_on_unusable_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], reason: str
 ) -> None:
-    log = _write(tmp_path, [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "sales"}])
+    log = _write(
+        tmp_path, [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "sales"}]
+    )
     (tmp_path / "log.txt").write_text("x")
-    args = [str(log) if a == "LOG" else str(tmp_path / a) if a.endswith((".csv", ".txt")) else a for a in args]
+    args = [
+        str(log) if a == "LOG" else str(tmp_path / a) if a.endswith((".csv", ".txt")) else a
+        for a in args
+    ]
     try:
         code = main(args)
     except SystemExit as stop:  # argparse refuses bad arguments itself
@@ -364,7 +479,10 @@ def test_importing_funnelcore_stays_light() -> None:
     """The event-log names import no dataframe library until they are called."""
     code = (
         "import sys, funnelcore; heavy = {'numpy', 'pandas', 'polars', 'narwhals', 'duckdb', "
-        "'pyarrow', 'pyspark', 'matplotlib'}; print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+        "'pyarrow', 'pyspark', 'matplotlib'}; "
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
