@@ -444,18 +444,30 @@ def _walk(base: Any, rules: ProcessRules, *, spark: bool) -> Any:
     closed = nw.when(terminal).then(nw.col("_order")).min().over("_deal")
     if spark:
         window = {"order_by": "_order"}
+        previous_at = nw.col("_at").shift(1).over("_deal", **window)
         return base.with_columns(
             _prev_order=nw.col("_order").shift(1).over("_deal", **window),
             _prev_code=nw.col("_stage_code").shift(1).over("_deal", **window),
-            _prev_at=nw.col("_at").shift(1).over("_deal", **window),
+            _earlier=nw.col("_at") < previous_at,
             _closed_order=closed,
         )
     import polars as pl
 
-    code = pl.col("_deal").cast(pl.Categorical).to_physical().cast(pl.UInt64)
-    key = code * (1 << 32) + pl.col("_order").cast(pl.UInt64)
-    lazy: pl.LazyFrame = nw.to_native(base).with_columns(_code=code).sort(key, nulls_last=True)
-    same = pl.col("_code").is_not_null() & (pl.col("_code") == pl.col("_code").shift(1))
+    # Only integers go through the sort: the deal as a categorical code, stage and role codes,
+    # times. The texts of the few violating rows are looked up afterwards (see audit_frame).
+    code = pl.col("_deal").cast(pl.Categorical).to_physical()
+    narrow: pl.LazyFrame = nw.to_native(base).select(
+        "_order",
+        code.alias("_deal"),
+        "_stage_code",
+        "_stage_missing",
+        "_role_code",
+        "_at",
+        "_at_problem",
+    )
+    key = pl.col("_deal").cast(pl.UInt64) * (1 << 32) + pl.col("_order").cast(pl.UInt64)
+    lazy = narrow.sort(key, nulls_last=True)
+    same = pl.col("_deal").is_not_null() & (pl.col("_deal") == pl.col("_deal").shift(1))
 
     def previous(name: str) -> pl.Expr:
         return pl.when(same).then(pl.col(name).shift(1))
@@ -463,14 +475,95 @@ def _walk(base: Any, rules: ProcessRules, *, spark: bool) -> Any:
     lazy = lazy.with_columns(
         _prev_order=previous("_order"),
         _prev_code=previous("_stage_code"),
-        _prev_at=previous("_at"),
-    ).drop("_code")
+        _earlier=pl.col("_at") < previous("_at"),
+    ).drop("_at")
     return nw.from_native(lazy).with_columns(_closed_order=closed)
 
 
 #: Stage and role codes are combined into one integer per move: (source * K + target) * R + role.
 _K: Final = 1 << 12
 _R: Final = 8
+
+
+def _normalise(frame: Any, rules: ProcessRules) -> Any:
+    """Add ``_deal``, stage and role codes and whether they are missing (narwhals, any engine)."""
+    import narwhals as nw
+
+    codes = {key: rules.stage_values.index(value) for key, value in rules.keys.items()}
+    stage_raw = nw.col(C.STAGE).cast(nw.String)
+    actor_raw = nw.col(C.ACTOR).cast(nw.String)
+    key = stage_raw.str.strip_chars().str.to_lowercase()
+    role = actor_raw.str.strip_chars().str.to_lowercase()
+    return frame.with_columns(
+        _deal=_text_or_null(C.DEAL_ID).str.strip_chars(),
+        _stage_missing=stage_raw.is_null() | (key.str.len_chars() == 0),
+        _stage_code=key.replace_strict(
+            list(codes), list(codes.values()), default=None, return_dtype=nw.Int16
+        ),
+        _role_code=role.replace_strict(
+            list(_ROLES), list(range(len(_ROLES))), default=None, return_dtype=nw.Int8
+        ),
+    )
+
+
+def _normalise_polars(frame: Any, rules: ProcessRules) -> Any:
+    """``_normalise`` on Polars, light on memory: stage and actor texts are few distinct values.
+
+    Each distinct text is normalised once, in Python, by the plain-Python engine's own rules, and
+    the codes are joined on (a per-row string replace costs about 60 bytes a row at 10M rows).
+    """
+    import narwhals as nw
+    import polars as pl
+
+    from funnelcore._audit import texts_of
+
+    lazy: pl.LazyFrame = nw.to_native(frame).with_columns(
+        pl.col(C.STAGE).cast(pl.String).alias("_stage_raw"),
+        pl.col(C.ACTOR).cast(pl.String).alias("_actor_raw"),
+    )
+    distinct = pl.collect_all(
+        [lazy.select(pl.col("_stage_raw").unique()), lazy.select(pl.col("_actor_raw").unique())]
+    )
+    stage_texts = distinct[0]["_stage_raw"].to_list()
+    actor_texts = distinct[1]["_actor_raw"].to_list()
+    stage_table = pl.LazyFrame(
+        {
+            "_stage_raw": stage_texts,
+            "_stage_code": [
+                None if text is None else _code(rules, text) for text in texts_of(stage_texts)
+            ],
+            "_stage_missing": [text is None for text in texts_of(stage_texts)],
+        },
+        schema={"_stage_raw": pl.String, "_stage_code": pl.Int16, "_stage_missing": pl.Boolean},
+    )
+    actor_table = pl.LazyFrame(
+        {
+            "_actor_raw": actor_texts,
+            "_role_code": [
+                _ROLES.index(text.strip().lower())
+                if text is not None and text.strip().lower() in _ROLES
+                else None
+                for text in texts_of(actor_texts)
+            ],
+        },
+        schema={"_actor_raw": pl.String, "_role_code": pl.Int8},
+    )
+    deal = pl.col(C.DEAL_ID).cast(pl.String).str.strip_chars()
+    joined = (
+        lazy.join(stage_table, on="_stage_raw", how="left", nulls_equal=True)
+        .join(actor_table, on="_actor_raw", how="left", nulls_equal=True)
+        .with_columns(
+            pl.when(deal.str.len_chars() > 0).then(deal).alias("_deal"),
+            pl.col("_stage_missing").fill_null(True),
+        )
+        .drop("_stage_raw", "_actor_raw")
+    )
+    return nw.from_native(joined)
+
+
+def _code(rules: ProcessRules, text: str) -> int | None:
+    value = rules.keys.get(text.strip().lower())
+    return None if value is None else rules.stage_values.index(value)
 
 
 def _checks(frame: Any, rules: ProcessRules, *, spark: bool) -> tuple[Any, Any]:
@@ -481,22 +574,7 @@ def _checks(frame: Any, rules: ProcessRules, *, spark: bool) -> tuple[Any, Any]:
     """
     import narwhals as nw
 
-    codes = {key: rules.stage_values.index(value) for key, value in rules.keys.items()}
-    stage_raw = nw.col(C.STAGE).cast(nw.String)
-    actor_raw = nw.col(C.ACTOR).cast(nw.String)
-    key = stage_raw.str.strip_chars().str.to_lowercase()
-    role = actor_raw.str.strip_chars().str.to_lowercase()
-    base = frame.with_columns(
-        _deal=_text_or_null(C.DEAL_ID).str.strip_chars(),
-        _stage_missing=stage_raw.is_null() | (key.str.len_chars() == 0),
-        _stage_code=key.replace_strict(
-            list(codes), list(codes.values()), default=None, return_dtype=nw.Int32
-        ),
-        _actor_missing=actor_raw.is_null() | (role.str.len_chars() == 0),
-        _role_code=role.replace_strict(
-            list(_ROLES), list(range(len(_ROLES))), default=None, return_dtype=nw.Int32
-        ),
-    )
+    base = _normalise(frame, rules) if spark else _normalise_polars(frame, rules)
     walked = _walk(base, rules, spark=spark)
     has_deal = ~nw.col("_deal").is_null()
     stage = nw.col("_stage_code")
@@ -505,7 +583,7 @@ def _checks(frame: Any, rules: ProcessRules, *, spark: bool) -> tuple[Any, Any]:
         has_deal & ~nw.col("_closed_order").is_null() & (nw.col("_closed_order") < nw.col("_order"))
     )
     judged = has_deal & ~first & ~after & ~stage.is_null() & ~nw.col("_prev_code").is_null()
-    pair = nw.col("_prev_code") * _K + stage
+    pair = nw.col("_prev_code").cast(nw.Int64) * _K + stage
     triple = pair * _R + nw.col("_role_code")
     index = rules.stage_values.index
     edges = [index(source) * _K + index(target) for source, target in rules.moves]
@@ -530,36 +608,51 @@ def _checks(frame: Any, rules: ProcessRules, *, spark: bool) -> tuple[Any, Any]:
         & pair.is_in(edges)
         & ~nw.col("_role_code").is_null()
         & ~triple.is_in(allowed),
-        "_out_of_order": has_deal
-        & ~first
-        & ~nw.col("_at").is_null()
-        & ~nw.col("_prev_at").is_null()
-        & (nw.col("_at") < nw.col("_prev_at")),
+        "_out_of_order": has_deal & ~first & nw.col("_earlier"),
     }
     flagged = walked.with_columns(**{name: expr.fill_null(False) for name, expr in flags.items()})
     any_flag = nw.any_horizontal(*(nw.col(name) for name in flags), ignore_nulls=True)
-    candidates = flagged.filter(any_flag).select(
+    kept = [
         "_order",
-        "_deal",
-        _stage_raw=nw.col(C.STAGE).cast(nw.String),
-        _actor_raw=nw.col(C.ACTOR).cast(nw.String),
-        _stage_missing="_stage_missing",
-        _actor_missing="_actor_missing",
-        _stage_code="_stage_code",
-        _role_code="_role_code",
-        _at_problem="_at_problem",
-        _at_raw="_at_raw",
-        _prev_order="_prev_order",
-        _prev_code="_prev_code",
-        _closed_order="_closed_order",
-        **{name: name for name in flags},
-    )
-    counts = base.select(
-        nw.len().alias("rows"),
-        nw.col("_deal").n_unique().alias("distinct"),
-        nw.col("_deal").null_count().alias("nulls"),
+        "_stage_code",
+        "_role_code",
+        "_at_problem",
+        "_prev_order",
+        "_prev_code",
+        "_closed_order",
+        *flags,
+    ]
+    candidates = flagged.filter(any_flag).select(*kept)
+    # Every deal has exactly one first row: counting them counts the deals.
+    counts = flagged.select(
+        nw.len().alias("rows"), (first.fill_null(False)).cast(nw.Int64).sum().alias("deals")
     )
     return candidates, counts
+
+
+def _texts(frame: Any, orders: list[int]) -> dict[int, dict[str, Any]]:
+    """The texts of the violating rows (deal id, raw stage, actor and at), by ``_order``."""
+    import narwhals as nw
+
+    if not orders:
+        return {}
+    stage_raw = nw.col(C.STAGE).cast(nw.String)
+    actor_raw = nw.col(C.ACTOR).cast(nw.String)
+    selected = frame.filter(nw.col("_order").is_in(orders)).select(
+        "_order",
+        _text_or_null(C.DEAL_ID).str.strip_chars().alias("_deal"),
+        stage_raw.alias("_stage_raw"),
+        actor_raw.alias("_actor_raw"),
+        (actor_raw.is_null() | (actor_raw.str.strip_chars().str.len_chars() == 0)).alias(
+            "_actor_missing"
+        ),
+        nw.col("_at_raw"),
+        (stage_raw.is_null() | (stage_raw.str.strip_chars().str.len_chars() == 0)).alias(
+            "_stage_missing"
+        ),
+    )
+    rows = selected.collect().rows(named=True)
+    return {row["_order"]: row for row in rows}
 
 
 def audit_frame(
@@ -572,14 +665,18 @@ def audit_frame(
         found = candidates.collect().rows(named=True)
         tally = counts.collect().rows(named=True)[0]
     else:
-        import narwhals as nw
         import polars as pl
+
+        import narwhals as nw
 
         found_native, tally_native = pl.collect_all(
             [nw.to_native(candidates), nw.to_native(counts)]
         )
         found = found_native.rows(named=True)
         tally = tally_native.rows(named=True)[0]
+    texts = _texts(prepared.frame, [item["_order"] for item in found])
+    for item in found:
+        item.update(texts[item["_order"]])
     row_of = prepared.row_of
     stages = rules.stage_values
     violations: list[Violation] = []
@@ -628,9 +725,8 @@ def audit_frame(
         if item["_out_of_order"]:
             previous_row = row_of(item["_prev_order"])
             add(Violation(row, deal, "out_of_order", rules.out_of_order(previous_row)))
-    # Counts of an empty frame are null on Spark. n_unique counts null as a value; drop it.
-    deals = int(tally["distinct"] or 0) - (1 if tally["nulls"] else 0)
-    return sorted_report(int(tally["rows"] or 0), deals, violations)
+    # Counts of an empty frame are null on Spark.
+    return sorted_report(int(tally["rows"] or 0), int(tally["deals"] or 0), violations)
 
 
 # -- frames out -----------------------------------------------------------------------------------
