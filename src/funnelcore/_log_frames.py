@@ -665,9 +665,8 @@ def audit_frame(
         found = candidates.collect().rows(named=True)
         tally = counts.collect().rows(named=True)[0]
     else:
-        import polars as pl
-
         import narwhals as nw
+        import polars as pl
 
         found_native, tally_native = pl.collect_all(
             [nw.to_native(candidates), nw.to_native(counts)]
@@ -716,10 +715,13 @@ def audit_frame(
             closed_row = row_of(item["_closed_order"])
             add(Violation(row, deal, "after_terminal", rules.after_terminal(closed_row)))
         if item["_illegal"]:
-            assert previous is not None and stage is not None
+            assert previous is not None
+            assert stage is not None
             add(Violation(row, deal, "illegal_move", rules.illegal_move(previous, stage)))
         if item["_actor"]:
-            assert previous is not None and stage is not None and role is not None
+            assert previous is not None
+            assert stage is not None
+            assert role is not None
             message = rules.move_not_allowed(previous, stage, role)
             add(Violation(row, deal, "actor_not_allowed", message))
         if item["_out_of_order"]:
