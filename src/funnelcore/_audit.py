@@ -33,6 +33,7 @@ The verdicts agree with the core: a log audits clean exactly when every deal in 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, Final, Literal, final
@@ -332,6 +333,41 @@ def texts_of(values: list[Any]) -> list[str | None]:
     ]
 
 
+def _per_distinct(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``[convert(v) for v in values]``, calling ``convert`` once per distinct value.
+
+    Stage and actor columns hold a handful of distinct texts; this keeps the per-row cost to one
+    dict lookup.
+    """
+    try:
+        table = {value: convert(value) for value in set(values)}
+    except TypeError:  # unhashable cells: convert each
+        return [convert(value) for value in values]
+    return [table[value] for value in values]
+
+
+_FAST_LENGTHS: Final = frozenset((10, 16, 19, 23, 26))
+
+
+def _fast_form(text: str) -> bool:
+    """Whether ``text`` looks like an offset-free ISO date or date-time.
+
+    Digits are not all checked: ``fromisoformat`` refuses non-digits where digits belong.
+    """
+    if text[4] != "-" or text[7] != "-" or not text[0].isdigit():
+        return False
+    size = len(text)
+    if size == 10:
+        return True
+    if text[10] not in "T " or text[13] != ":":
+        return False
+    if size == 16:
+        return True
+    if text[16] != ":":
+        return False
+    return size == 19 or (text[19] == "." and text[20:].isdigit())
+
+
 def timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int], bool]:
     """Parse a whole ``at`` column: naive (UTC when aware) times, problem codes, whether aware.
 
@@ -341,7 +377,22 @@ def timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int], boo
     problems: list[int] = []
     aware_flags: list[bool] = []
     cache: dict[Any, tuple[datetime | None, bool, int]] = {}
+    fromisoformat = datetime.fromisoformat
+    ok = TimestampProblem.OK
     for value in values:
+        # The fast path: the offset-free forms datetime.fromisoformat reads exactly as the
+        # grammar does ("2026-01-05", "2026-01-05T09:30[:00[.250[000]]]"); the grammar's regex
+        # has the last word on anything else.
+        if value.__class__ is str and len(value) in _FAST_LENGTHS and _fast_form(value):
+            try:
+                moment = fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                moments.append(moment)
+                aware_flags.append(False)
+                problems.append(ok)
+                continue
         try:
             parsed = cache[value]
         except (KeyError, TypeError):
@@ -365,11 +416,17 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
     deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
     stage_texts = texts_of(columns.data[C.STAGE])
     actor_texts = texts_of(columns.data[C.ACTOR])
+    keys = rules.keys
+    stages = _per_distinct(
+        stage_texts, lambda text: None if text is None else keys.get(text.strip().lower())
+    )
+    roles = _per_distinct(actor_texts, _valid_role)
     moments, at_problems, _ = timestamps(columns.data[C.AT])
     at_raw = columns.data[C.AT]
-    keys = rules.keys
-    allowed = rules.allowed
-    moves = rules.moves
+    # source stage -> target stage -> the roles that may make that move
+    granted: dict[str, dict[str, frozenset[str]]] = {}
+    for (source, target), move in rules.moves.items():
+        granted.setdefault(source, {})[target] = frozenset(role.value for role in move.by)
     terminal = rules.terminal
     entry = rules.entry
     open_by = rules.open_by
@@ -378,15 +435,12 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
     # Per deal: [stage of the last row (None when unknown), its at, its row, row that closed it].
     state: dict[str, list[Any]] = {}
     ok = TimestampProblem.OK
-    for index, deal in enumerate(deal_ids):
-        row = index + 1
-        stage_text = stage_texts[index]
-        actor_text = actor_texts[index]
-        role = actor_text.strip().lower() if actor_text is not None else None
-        role_ok = role in _ROLE_SET
-        at_problem = at_problems[index]
-        stage = keys.get(stage_text.strip().lower()) if stage_text is not None else None
-        if deal is None or stage_text is None or at_problem != ok or not role_ok:
+    rows = zip(
+        itertools.count(1), deal_ids, stage_texts, stages, roles, at_problems, moments, strict=False
+    )
+    for row, deal, stage_text, stage, role, at_problem, moment in rows:
+        if deal is None or stage_text is None or at_problem != ok or role is None:
+            raw = at_raw[row - 1]
             add(
                 Violation(
                     row,
@@ -396,48 +450,37 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
                         deal_missing=deal is None,
                         stage_missing=stage_text is None,
                         at_problem=at_problem,
-                        at_text=None if at_raw[index] is None else text_of(at_raw[index]),
-                        actor_text=actor_text,
-                        actor_bad=not role_ok,
+                        at_text=None if raw is None else text_of(raw),
+                        actor_text=actor_texts[row - 1],
+                        actor_bad=role is None,
                     ),
                 )
             )
-        if stage_text is not None and stage is None:
+            if deal is None:
+                if stage_text is not None and stage is None:
+                    add(Violation(row, deal, "unknown_stage", rules.unknown_stage(stage_text)))
+                continue
+        if stage is None and stage_text is not None:
             add(Violation(row, deal, "unknown_stage", rules.unknown_stage(stage_text)))
-        if deal is None:
-            continue
-        moment = moments[index]
         previous = state.get(deal)
         if previous is None:
             if stage is not None:
                 if stage != entry:
                     add(Violation(row, deal, "not_from_entry", rules.not_from_entry(stage)))
-                elif role_ok and role not in open_by:
-                    assert role is not None
+                elif role is not None and role not in open_by:
                     add(Violation(row, deal, "actor_not_allowed", rules.open_not_allowed(role)))
-            state[deal] = [
-                stage,
-                moment,
-                row,
-                row if stage in terminal else None,
-            ]
+            state[deal] = [stage, moment, row, row if stage in terminal else None]
             continue
         last_stage, last_at, last_row, closed_row = previous
         if closed_row is not None:
             add(Violation(row, deal, "after_terminal", rules.after_terminal(closed_row)))
         elif stage is not None and last_stage is not None:
-            if (last_stage, stage) not in moves:
+            roles_granted = granted.get(last_stage, _NOWHERE).get(stage)
+            if roles_granted is None:
                 add(Violation(row, deal, "illegal_move", rules.illegal_move(last_stage, stage)))
-            elif role_ok and (last_stage, stage, role) not in allowed:
-                assert role is not None
-                add(
-                    Violation(
-                        row,
-                        deal,
-                        "actor_not_allowed",
-                        rules.move_not_allowed(last_stage, stage, role),
-                    )
-                )
+            elif role is not None and role not in roles_granted:
+                message = rules.move_not_allowed(last_stage, stage, role)
+                add(Violation(row, deal, "actor_not_allowed", message))
         if moment is not None and last_at is not None and moment < last_at:
             add(Violation(row, deal, "out_of_order", rules.out_of_order(last_row)))
         previous[0] = stage
@@ -446,6 +489,16 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
         if closed_row is None and stage in terminal:
             previous[3] = row
     return sorted_report(columns.rows, len(state), violations)
+
+
+_NOWHERE: Final[dict[str, frozenset[str]]] = {}
+
+
+def _valid_role(text: str | None) -> str | None:
+    if text is None:
+        return None
+    role = text.strip().lower()
+    return role if role in _ROLE_SET else None
 
 
 def iter_deal_rows(deal_ids: list[str | None]) -> Iterator[tuple[str, list[int]]]:

@@ -134,19 +134,20 @@ def _read_csv(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
             if header is None:
                 raise LogReadError(str(path), "the file is empty (no header row)")
             width = len(header)
-            columns: list[list[Any]] = [[] for _ in header]
-            for record in reader:
-                # A blank line is a data row with nothing in it (as Polars and DuckDB read it):
-                # it is reported, not skipped.
-                if len(record) < width:
-                    record = [*record, *([""] * (width - len(record)))]
-                for values, cell in zip(columns, record, strict=False):
-                    values.append(cell if cell != "" else None)
+            # A blank line is a data row with nothing in it (as Polars and DuckDB read it): it
+            # is reported, not skipped. Short rows are padded, long ones cut to the header.
+            records = [
+                record if len(record) == width else (record + [""] * width)[:width]
+                for record in reader
+            ]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise LogReadError(str(path), str(error)) from error
     if len(set(header)) != len(header):
         raise LogReadError(str(path), "the header names a column twice")
-    return header, dict(zip(header, columns, strict=True))
+    # An empty cell is a missing value; "x" or None keeps every non-empty text as it is.
+    return header, {
+        name: [record[index] or None for record in records] for index, name in enumerate(header)
+    }
 
 
 def _read_jsonl(path: Path) -> tuple[list[str], dict[str, list[Any]]]:

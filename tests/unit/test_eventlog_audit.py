@@ -366,3 +366,31 @@ def test_a_mapping_that_clashes_with_an_existing_column_is_refused() -> None:
     ]
     with pytest.raises(LogReadError, match="more than one column is named 'deal_id'"):
         audit(rows, COMPLEX, mapping=ColumnMapping(deal_id="opportunity"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-05",
+        "2026-01-05T09:30",
+        "2026-01-05 09:30:15",
+        "2026-01-05T09:30:15.250",
+        "2026-01-05T09:30:15.250000",
+        "2026-02-30",
+        "2026-01-05T24:00",
+        "2026-01-05T09:61:00",
+        "2026-01-05X09:30:15",
+        "2026-01-05T09:30:15,250",
+        "2026-01-05T09:30:15.25000a",
+        "20260105T09:30:15",
+        "2026-W01-1",
+        "+2026-01-05",
+    ],
+)
+def test_the_fast_timestamp_path_agrees_with_the_grammar(text: str) -> None:
+    """The plain-Python engine's shortcut for common forms reads exactly what the grammar reads."""
+    from funnelcore._audit import timestamps
+    from funnelcore._timestamps import coerce_timestamp
+
+    moment, _, problem = coerce_timestamp(text)
+    assert timestamps([text])[:2] == ([moment], [problem])
