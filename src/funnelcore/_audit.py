@@ -34,7 +34,7 @@ The verdicts agree with the core: a log audits clean exactly when every deal in 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Final, Literal, final
 
@@ -499,18 +499,6 @@ def _valid_role(text: str | None) -> str | None:
         return None
     role = text.strip().lower()
     return role if role in _ROLE_SET else None
-
-
-def iter_deal_rows(deal_ids: list[str | None]) -> Iterator[tuple[str, list[int]]]:
-    """Each deal id with the indexes of its rows, in input order (first appearance order)."""
-    groups: dict[str, list[int]] = {}
-    for index, deal in enumerate(deal_ids):
-        if deal is not None:
-            groups.setdefault(deal, []).append(index)
-    yield from groups.items()
-
-
-RowOf = Callable[[int], int]
 
 
 def _has_analytics() -> bool:

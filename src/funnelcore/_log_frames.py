@@ -10,9 +10,13 @@ follows the input's row order) and a parsed ``_at``:
   order (a file's order when Spark reads one file); row numbers are rebuilt from it exactly with
   one small count per partition.
 
-The checks themselves (windows over each deal in ``_order``) are one narwhals pipeline that both
-engines run. Text timestamps are parsed by each engine natively, by the one grammar of
-``_timestamps``. Only this module imports narwhals, polars and pyspark, and only when called.
+The checks are one narwhals pipeline that both engines run, except two steps each engine does its
+own way for speed and memory: finding each row's previous row in its deal (ordered windows on
+Spark; one integer sort and a shift on Polars) and turning stage and actor texts into codes
+(expressions on Spark; a join with their few distinct values on Polars). Text timestamps are
+parsed by each engine natively, by the one grammar of ``_timestamps``. The tests hold every path
+to the plain-Python engine's reports. Only this module imports narwhals, polars and pyspark, and
+only when called.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["audit_frame", "frame_to_columns", "native_frame", "prepare"]
 
-_SEP: Final = "\x1f"
 _ROLES: Final = ("marketing", "sales", "customer", "system")
 _MASK: Final = (1 << 33) - 1
 
