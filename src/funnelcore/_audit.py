@@ -380,6 +380,11 @@ def timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int], boo
     fromisoformat = datetime.fromisoformat
     ok = TimestampProblem.OK
     for value in values:
+        if value.__class__ is datetime and value.tzinfo is None:  # a typed, naive time
+            moments.append(value)
+            aware_flags.append(False)
+            problems.append(ok)
+            continue
         # The fast path: the offset-free forms datetime.fromisoformat reads exactly as the
         # grammar does ("2026-01-05", "2026-01-05T09:30[:00[.250[000]]]"); the grammar's regex
         # has the last word on anything else.

@@ -102,6 +102,7 @@ def frame_to_columns(
             names = list(native.columns)
             return names, {name: [row[i] for row in rows] for i, name in enumerate(names)}
         polars_frame = _polars_lazy(frame, label).collect()
+        _check_at_type(nw.from_native(polars_frame).schema, C.AT, label)
         return polars_frame.columns, {n: polars_frame[n].to_list() for n in polars_frame.columns}
     _check_at_type(frame.schema, C.AT, label)
     return frame.columns, {name: frame[name].to_list() for name in frame.columns}
