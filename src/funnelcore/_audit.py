@@ -443,6 +443,7 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
     rows = zip(
         itertools.count(1), deal_ids, stage_texts, stages, roles, at_problems, moments, strict=False
     )
+    row: int
     for row, deal, stage_text, stage, role, at_problem, moment in rows:
         if deal is None or stage_text is None or at_problem != ok or role is None:
             raw = at_raw[row - 1]

@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import attrs
 
@@ -206,9 +206,10 @@ def _evidence(columns: Columns, index: int, row: int, label: str) -> Evidence | 
     if cell is None:
         return None
     try:
-        data = json.loads(text_of(cell))
-        if not isinstance(data, dict):
+        parsed: Any = json.loads(text_of(cell))
+        if not isinstance(parsed, dict):
             raise TypeError("not a JSON object")
+        data = cast("dict[str, Any]", parsed)
         data["compelling_reasons"] = tuple(data.get("compelling_reasons", ()))
         return Evidence(**data)
     except (ValueError, TypeError) as error:
@@ -358,9 +359,9 @@ def deals_from_log(
 def _pick(source: Mapping[str, Any] | Callable[[str], Any] | None, deal_id: str) -> Any:
     if source is None:
         return None
-    if isinstance(source, Mapping):
-        return source.get(deal_id)
-    return source(deal_id)
+    if callable(source):
+        return source(deal_id)
+    return source.get(deal_id)
 
 
 # -- writing --------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ only when called.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from funnelcore import _columns as C
 from funnelcore._audit import AuditReport, ProcessRules, Violation, sorted_report
@@ -41,14 +41,13 @@ _MASK: Final = (1 << 33) - 1
 
 
 def _require_analytics(what: str) -> None:
-    try:
-        import narwhals  # noqa: F401
-        import polars  # noqa: F401
-    except ImportError as error:  # pragma: no cover - the tests run with the extra
-        raise LogReadError(
+    import importlib.util
+
+    if any(importlib.util.find_spec(name) is None for name in ("narwhals", "polars")):
+        raise LogReadError(  # pragma: no cover - the tests run with the extra
             what,
             "reading dataframes needs the analytics extra: pip install 'funnelcore[analytics]'",
-        ) from error
+        )
 
 
 def _is_spark(native: object) -> bool:
@@ -72,8 +71,9 @@ def native_frame(source: object, label: str) -> Any:
             "Dask DataFrames are not supported (their row order is not defined across "
             "partitions); call .compute() for pandas, or use PySpark to scale out",
         )
+    native: Any = source
     try:
-        return nw.from_native(source)
+        return nw.from_native(native)
     except TypeError as error:
         raise LogReadError(
             label,
@@ -92,14 +92,15 @@ def frame_to_columns(
 
         data = pl.read_parquet(source)  # type: ignore[arg-type]
         return data.columns, {name: data[name].to_list() for name in data.columns}
-    frame = native_frame(source, label)
+    frame: Any = native_frame(source, label)
     import narwhals as nw
 
-    if isinstance(frame, nw.LazyFrame):
-        if _is_spark(nw.to_native(frame)):
-            native = nw.to_native(frame)
-            rows = native.collect()
-            names = list(native.columns)
+    lazy = isinstance(frame, nw.LazyFrame)
+    if lazy:
+        native = cast(Any, frame.to_native())
+        if _is_spark(native):
+            rows = cast("list[Any]", native.collect())
+            names = cast("list[str]", list(native.columns))
             return names, {name: [row[i] for row in rows] for i, name in enumerate(names)}
         polars_frame = _polars_lazy(frame, label).collect()
         _check_at_type(nw.from_native(polars_frame).schema, C.AT, label)
@@ -666,8 +667,8 @@ def audit_frame(
     prepared = prepare(source, kind, mapping, label)
     candidates, counts = _checks(prepared.frame, rules, spark=prepared.spark)
     if prepared.spark:
-        found = candidates.collect().rows(named=True)
-        tally = counts.collect().rows(named=True)[0]
+        found: list[dict[str, Any]] = candidates.collect().rows(named=True)
+        tally: dict[str, Any] = counts.collect().rows(named=True)[0]
     else:
         import narwhals as nw
         import polars as pl
@@ -681,16 +682,18 @@ def audit_frame(
     for item in found:
         item.update(texts[item["_order"]])
     row_of = prepared.row_of
-    stages = rules.stage_values
+    stages: tuple[str, ...] = rules.stage_values
     violations: list[Violation] = []
     add = violations.append
     for item in found:
         row = row_of(item["_order"])
         deal = item["_deal"]
         code = item["_stage_code"]
-        stage = None if code is None else stages[code]
-        role = None if item["_role_code"] is None else _ROLES[item["_role_code"]]
-        previous = None if item["_prev_code"] is None else stages[item["_prev_code"]]
+        role_code = item["_role_code"]
+        previous_code = item["_prev_code"]
+        stage = None if code is None else stages[int(code)]
+        role = None if role_code is None else _ROLES[int(role_code)]
+        previous = None if previous_code is None else stages[int(previous_code)]
         if item["_malformed"]:
             add(
                 Violation(
@@ -808,13 +811,16 @@ def canonical_frame(
     if isinstance(native_source, pl.DataFrame):
         return collected
     if module.startswith("pandas"):
-        return collected.to_pandas()
+        as_pandas: Any = collected.to_pandas()
+        return as_pandas
+    arrow = cast(Any, collected.to_arrow())
     if module.startswith("pyarrow"):
-        return collected.to_arrow()
+        return arrow
     if module.startswith("duckdb"):
         import duckdb
 
-        return duckdb.from_arrow(collected.to_arrow())
+        relation: Any = duckdb.from_arrow(arrow)
+        return relation
     return collected
 
 
@@ -835,9 +841,10 @@ def _as_backend(frame: pl.DataFrame, backend: str, label: str) -> Any:
     if backend == "polars":
         return frame
     if backend == "pandas":
-        return frame.to_pandas()
+        as_pandas: Any = frame.to_pandas()
+        return as_pandas
     if backend == "pyarrow":
-        return frame.to_arrow()
+        return cast(Any, frame.to_arrow())
     raise LogReadError(label, f"unknown backend {backend!r}; use polars, pandas, pyarrow or rows")
 
 

@@ -14,7 +14,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import attrs
 
@@ -48,7 +48,7 @@ def source_kind(source: object) -> SourceKind:
         LogReadError: a path with an unknown suffix, or a file that does not exist.
     """
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
+        path = Path(cast("str | os.PathLike[str]", source))
         kind = _SUFFIXES.get(path.suffix.lower())
         if kind is None:
             raise LogReadError(
@@ -65,7 +65,7 @@ def source_kind(source: object) -> SourceKind:
 def describe_source(source: object) -> str:
     """How a log is named in errors: its path, or its type."""
     if isinstance(source, (str, os.PathLike)):
-        return str(source)
+        return str(cast("str | os.PathLike[str]", source))
     return f"({type(source).__module__}.{type(source).__qualname__})"
 
 
@@ -165,26 +165,27 @@ def _read_jsonl(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
                     ) from error
                 if not isinstance(row, dict):
                     raise LogReadError(str(path), f"line {number} is not a JSON object")
-                rows.append(row)
+                rows.append(cast("dict[str, Any]", row))
     except (OSError, UnicodeDecodeError) as error:
         raise LogReadError(str(path), str(error)) from error
     return _read_rows(rows, str(path))
 
 
-def _read_rows(
-    rows: Sequence[Mapping[str, Any]], label: str
-) -> tuple[list[str], dict[str, list[Any]]]:
+def _read_rows(rows: Sequence[object], label: str) -> tuple[list[str], dict[str, list[Any]]]:
     if not rows:  # an empty log: nothing to check, whatever its columns would have been
         return list(REQUIRED_COLUMNS), {name: [] for name in REQUIRED_COLUMNS}
     names: dict[str, None] = {}
+    mappings: list[Mapping[str, Any]] = []
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, Mapping):
             raise LogReadError(
                 label, f"row {number} is a {type(row).__name__}, not a mapping of column to value"
             )
-        for key in row:
+        mapping = cast("Mapping[str, Any]", row)
+        mappings.append(mapping)
+        for key in mapping:
             names.setdefault(key, None)
-    data = {name: [row.get(name) for row in rows] for name in names}
+    data = {name: [row.get(name) for row in mappings] for name in names}
     return list(names), data
 
 
