@@ -843,6 +843,8 @@ def _as_backend(frame: pl.DataFrame, backend: str, label: str) -> Any:
     if backend == "pandas":
         as_pandas: Any = frame.to_pandas()
         return as_pandas
+    if backend == "rows":
+        return frame.to_dicts()
     if backend == "pyarrow":
         return cast(Any, frame.to_arrow())
     raise LogReadError(label, f"unknown backend {backend!r}; use polars, pandas, pyarrow or rows")

@@ -486,3 +486,15 @@ def test_importing_funnelcore_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_parquet_file_reads_into_every_backend(tmp_path: Path) -> None:
+    path = tmp_path / "log.parquet"
+    pl.DataFrame(ROWS[:2]).write_parquet(path)
+    expected = [("D1", "lead"), ("D1", "prospecting")]
+    for backend in ("polars", "pandas", "pyarrow", "rows"):
+        log = read_log(path, mapping=MAPPING, process=COMPLEX, backend=backend)  # type: ignore[arg-type]
+        frame = pl.DataFrame(log) if backend == "rows" else log
+        frame = pl.from_pandas(frame) if backend == "pandas" else frame
+        frame = pl.from_arrow(frame) if backend == "pyarrow" else frame
+        assert frame.select("deal_id", "stage").rows() == expected
