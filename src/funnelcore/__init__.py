@@ -11,7 +11,18 @@ commodity ordered directly is credited to the marketing that produced its lead.
 from __future__ import annotations
 
 from funnelcore._actors import Actor, Customer, Marketing, Role, SalesRep, System
+
+# event logs and their audit (imports stay light: dataframes are imported inside the functions)
+from funnelcore._audit import RULES, AuditReport, Violation, audit
+from funnelcore._crm import (
+    CRM_SNAPSHOT_MAPPING,
+    SnapshotImport,
+    SnapshotMapping,
+    crm_process,
+    import_crm_snapshot,
+)
 from funnelcore._deal import ClosedDeal, Deal, Evidence, OpenDeal, StageChange
+from funnelcore._eventlog import LOGGED_EVIDENCE, deals_from_log, deals_to_log, read_log
 from funnelcore._interactions import (
     DEFAULT_SMALL_GROUP_LIMIT,
     Activity,
@@ -21,6 +32,7 @@ from funnelcore._interactions import (
     classify,
 )
 from funnelcore._leads import Lead, LeadSource, Predisposition, Product, ProductKind
+from funnelcore._mapping import ColumnMapping
 from funnelcore._marketing import Audience, Campaign, MarketingMessage, Medium
 from funnelcore._presets import (
     ABLE_AND_LIKELY_TO_BUY,
@@ -53,7 +65,9 @@ from funnelcore.errors import (
     IllegalMoveError,
     InvalidArgumentError,
     InvalidHistoryError,
+    InvalidLogError,
     InvalidRecordError,
+    LogReadError,
     MetricsInputError,
     MoveRejectedError,
     OutOfOrderError,
@@ -143,4 +157,21 @@ __all__ = [
     "activity_funnel",
     "ActivityFunnel",
     "ActivityStep",
+    # event logs and their audit
+    "ColumnMapping",
+    "read_log",
+    "deals_from_log",
+    "deals_to_log",
+    "LOGGED_EVIDENCE",
+    "audit",
+    "AuditReport",
+    "Violation",
+    "RULES",
+    "import_crm_snapshot",
+    "crm_process",
+    "SnapshotMapping",
+    "SnapshotImport",
+    "CRM_SNAPSHOT_MAPPING",
+    "LogReadError",
+    "InvalidLogError",
 ]

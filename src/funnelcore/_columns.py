@@ -10,13 +10,16 @@ from typing import Final
 
 __all__ = [
     "ACTOR",
+    "ACTOR_NAME",
     "AT",
     "CAMPAIGN",
     "DEAL_ID",
+    "EVIDENCE",
     "FROM_STAGE",
     "OPTIONAL_COLUMNS",
     "REASON",
     "REQUIRED_COLUMNS",
+    "ROUND_TRIP_COLUMNS",
     "SOURCE",
     "STAGE",
     "VALUE",
@@ -38,3 +41,11 @@ REASON: Final = "reason"
 
 REQUIRED_COLUMNS: Final = (DEAL_ID, STAGE, AT, ACTOR)
 OPTIONAL_COLUMNS: Final = (FROM_STAGE, SOURCE, CAMPAIGN, VALUE, REASON)
+
+# -- columns funnelcore writes so that a log read back rebuilds the same deals (event-log area) --
+#: The name of who made the move (a sales rep's name, say); the ``actor`` column holds the role.
+ACTOR_NAME: Final = "actor_name"
+#: The evidence a guarded move was shown, as compact JSON text (see ``deals_to_log``).
+EVIDENCE: Final = "evidence"
+
+ROUND_TRIP_COLUMNS: Final = (ACTOR_NAME, EVIDENCE)

@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "funnelcore._cli_diagram",
     "funnelcore._cli_simulate",
     "funnelcore._cli_report",
+    "funnelcore._cli_audit",
 )
 
 

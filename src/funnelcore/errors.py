@@ -18,7 +18,9 @@ __all__ = [
     "IllegalMoveError",
     "InvalidArgumentError",
     "InvalidHistoryError",
+    "InvalidLogError",
     "InvalidRecordError",
+    "LogReadError",
     "MetricsInputError",
     "MoveRejectedError",
     "OutOfOrderError",
@@ -238,3 +240,40 @@ class MetricsInputError(FunnelError, ValueError):
         self.reason: str = reason
         where = f"column {column!r}: " if column is not None else ""
         super().__init__(f"cannot measure the funnel: {where}{reason}")
+
+
+# -- event logs --------------------------------------------------------------------------------
+
+
+class LogReadError(FunnelError, ValueError):
+    """An event log cannot be read at all: a missing file or column, an unknown format.
+
+    A log that can be read but has bad rows does not raise this: its rows are reported one by one
+    (see ``audit``).
+
+    Attributes:
+        source: what was being read (a path, or the frame's type).
+        reason: why it cannot be used.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source: str = source
+        self.reason: str = reason
+        super().__init__(f"cannot read event log {source}: {reason}")
+
+
+class InvalidLogError(FunnelError, ValueError):
+    """An event log breaks the rules of its process, so it cannot be used as asked.
+
+    Attributes:
+        violations: every violation found (``Violation`` records, in row order).
+    """
+
+    def __init__(self, what: str, violations: Iterable[object]) -> None:
+        self.violations: tuple[object, ...] = tuple(violations)
+        count = len(self.violations)
+        shown = "\n".join(f"  - {v}" for v in self.violations[:20])
+        more = f"\n  ... and {count - 20} more" if count > 20 else ""
+        super().__init__(
+            f"{what}: the log has {count} violation{'s' if count != 1 else ''}:\n{shown}{more}"
+        )

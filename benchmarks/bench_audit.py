@@ -1,0 +1,225 @@
+"""Benchmark: auditing a synthetic event log of 1M and 10M events.
+
+Prints events/s for funnelcore's ``audit`` on its default (vectorised) path, for a hand-written
+DuckDB SQL query doing the same checks, and for the pure-Python fallback (1M only); and the peak
+memory (max RSS) of each measurement. Every measurement runs in a fresh subprocess, so its max RSS
+is its own (tracemalloc would miss native memory).
+
+Targets (issue 3): audit >= 0.9x the DuckDB SQL baseline; peak memory <= 1 GB at 10M events;
+pure-Python fallback >= 0.5M events/s.
+
+    python benchmarks/bench_audit.py            # 1M and 10M (a few minutes)
+    python benchmarks/bench_audit.py --quick    # 100k and 1M
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The complex process's main path; a deal walks a prefix of it, some end LOST instead.
+PATH = [
+    "lead",
+    "prospecting",
+    "qualifying",
+    "needs_analysis",
+    "proposal",
+    "objections",
+    "closing",
+    "won",
+]
+
+
+def generate(events: int, path: Path) -> None:
+    """Write a log of about ``events`` rows, time-ordered across deals, to Parquet (and CSV).
+
+    Vectorised with numpy and Polars: no Python loop per event. Each deal walks a random prefix of
+    the main path (1-8 events); a third of the unfinished ones end LOST. One row in 10,000 is
+    corrupted (a skipped stage), so the audits have violations to report.
+    """
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(7)
+    lengths = rng.integers(1, 9, size=events // 4 + 1)
+    lengths = lengths[: np.searchsorted(np.cumsum(lengths), events) + 1]
+    deals = len(lengths)
+    total = int(lengths.sum())
+    deal = np.repeat(np.arange(deals), lengths)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    position = np.arange(total) - starts
+    last = position == np.repeat(lengths - 1, lengths)
+    lost = np.repeat(rng.random(deals) < 0.33, lengths) & last & (position > 0) & (position < 7)
+    stage_codes = np.where(lost, len(PATH), position)
+    corrupt = rng.random(total) < 1e-4
+    stage_codes = np.where(corrupt & (position > 0), np.minimum(position + 1, 7), stage_codes)
+    minutes = np.repeat(rng.integers(0, 60 * 24 * 365, size=deals), lengths) + position * 1440
+    names = np.array([*PATH, "lost"])
+    frame = pl.DataFrame(
+        {
+            "deal_id": pl.Series(deal).cast(pl.String).str.pad_start(8, "0"),
+            "stage": names[stage_codes],
+            "at": pl.Series(minutes * 60_000_000).cast(pl.Datetime("us")),
+            "actor": np.where(position == 0, "marketing", "sales"),
+        }
+    ).sort("at", maintain_order=True)
+    frame = frame.with_columns(pl.concat_str(pl.lit("D"), "deal_id").alias("deal_id"))
+    frame.write_parquet(path)
+    if total <= 1_500_000:
+        frame.write_csv(path.with_suffix(".csv"))
+
+
+DUCKDB_SQL = """
+WITH base AS (
+    SELECT file_row_number AS _order,
+           nullif(trim(deal_id), '') AS deal,
+           nullif(trim(stage), '') AS stage_text,
+           lower(trim(stage)) AS st,
+           "at" AS moment,
+           lower(trim(actor)) AS role
+    FROM read_parquet('{path}', file_row_number = true)
+), walked AS (
+    SELECT *,
+        lag(_order) OVER w AS prev_order,
+        lag(st) OVER w AS prev_st,
+        lag(moment) OVER w AS prev_at,
+        min(CASE WHEN st IN ('won', 'lost') THEN _order END) OVER (PARTITION BY deal) AS closed
+    FROM base
+    WINDOW w AS (PARTITION BY deal ORDER BY _order)
+), flagged AS (
+    SELECT *,
+        deal IS NULL OR stage_text IS NULL OR moment IS NULL
+            OR role NOT IN ('marketing', 'sales', 'customer', 'system') AS malformed,
+        stage_text IS NOT NULL AND st NOT IN ({stages}) AS unknown_stage,
+        prev_order IS NULL AND st <> 'lead' AS not_from_entry,
+        closed < _order AS after_terminal,
+        prev_order IS NOT NULL AND NOT coalesce(closed < _order, false)
+            AND (prev_st || '>' || st) NOT IN ({edges}) AS illegal_move,
+        prev_order IS NOT NULL AND NOT coalesce(closed < _order, false)
+            AND (prev_st || '>' || st) IN ({edges})
+            AND (prev_st || '>' || st || '>' || role) NOT IN ({allowed}) AS actor_not_allowed,
+        moment < prev_at AS out_of_order
+    FROM walked
+)
+SELECT _order, deal, malformed, unknown_stage, not_from_entry, illegal_move, actor_not_allowed,
+       after_terminal, out_of_order
+FROM flagged
+WHERE malformed OR unknown_stage OR not_from_entry OR illegal_move OR actor_not_allowed
+   OR after_terminal OR out_of_order
+"""
+
+
+def _duckdb_sql(path: Path) -> str:
+    from funnelcore import SalesProcess
+
+    process = SalesProcess.complex()
+
+    def quoted(items: list[str]) -> str:
+        return ", ".join(f"'{item}'" for item in items)
+
+    edges = [f"{m.source.value}>{m.target.value}" for m in process.moves]
+    allowed = [f"{m.source.value}>{m.target.value}>{r.value}" for m in process.moves for r in m.by]
+    return DUCKDB_SQL.format(
+        path=path,
+        stages=quoted([s.value for s in process.stages]),
+        edges=quoted(edges),
+        allowed=quoted(allowed),
+    )
+
+
+def measure(name: str, path: Path) -> dict[str, float]:
+    """Run one measurement in this (fresh) process; return seconds, violations, max RSS."""
+    import polars as pl
+
+    rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+    from funnelcore import SalesProcess, audit
+
+    process = SalesProcess.complex()
+    rows_in_memory = pl.read_parquet(path).to_dicts() if name == "python-rows" else None
+    start = time.perf_counter()
+    if name == "funnelcore":
+        violations = len(audit(path, process).violations)
+    elif name == "python":
+        violations = len(audit(path.with_suffix(".csv"), process, engine="python").violations)
+    elif name == "python-rows":
+        violations = len(audit(rows_in_memory, process, engine="python").violations)
+    elif name == "duckdb":
+        import duckdb
+
+        violations = len(duckdb.sql(_duckdb_sql(path)).fetchall())
+    else:
+        raise SystemExit(f"unknown measurement {name}")
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"rows": rows, "seconds": seconds, "violations": violations, "peak_mb": peak_kb / 1024}
+
+
+def run(name: str, path: Path, repeat: int) -> dict[str, float]:
+    """``measure`` in fresh subprocesses (best time of ``repeat``; the largest peak memory)."""
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        result = subprocess.run(
+            [sys.executable, __file__, "--measure", name, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+        )
+        data: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+        if not best or data["seconds"] < best["seconds"]:
+            best = {**data, "peak_mb": max(data["peak_mb"], best.get("peak_mb", 0.0))}
+        else:
+            best["peak_mb"] = max(best["peak_mb"], data["peak_mb"])
+    return best
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--measure"]:
+        print(json.dumps(measure(argv[1], Path(argv[2]))))
+        return 0
+    sizes = [100_000, 1_000_000] if "--quick" in argv else [1_000_000, 10_000_000]
+    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start")
+    OUT.mkdir(exist_ok=True)
+    header = ("events", "engine", "seconds", "events/s", "peak MB", "violations")
+    print("{:>10} {:<22} {:>8} {:>12} {:>8} {:>10}".format(*header))
+    for size in sizes:
+        path = OUT / f"log_{size}.parquet"
+        if not path.exists():
+            generate(size, path)
+        results = {}
+        names = ["funnelcore", "duckdb"] + (["python", "python-rows"] if size <= 1_000_000 else [])
+        for name in names:
+            results[name] = result = run(name, path, repeat=3 if size <= 1_000_000 else 2)
+            label = {
+                "funnelcore": "funnelcore audit",
+                "duckdb": "DuckDB SQL (by hand)",
+                "python": "pure Python (CSV file)",
+                "python-rows": "pure Python (rows)",
+            }[name]
+            rate = result["rows"] / result["seconds"]
+            print(
+                f"{int(result['rows']):>10} {label:<22} {result['seconds']:>8.2f} "
+                f"{rate:>12,.0f} {result['peak_mb']:>8.0f} {int(result['violations']):>10}"
+            )
+        ratio = results["duckdb"]["seconds"] / results["funnelcore"]["seconds"]
+        print(f"{'':>10} audit speed vs DuckDB SQL: {ratio:.2f}x (target >= 0.9x)")
+        if size >= 10_000_000:
+            peak = results["funnelcore"]["peak_mb"]
+            print(f"{'':>10} peak memory of the audit: {peak:.0f} MB (target <= 1024 MB)")
+        for name in ("python", "python-rows"):
+            if name in results:
+                rate = results[name]["rows"] / results[name]["seconds"]
+                print(f"{'':>10} {name}: {rate / 1e6:.2f}M events/s (target >= 0.5M/s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

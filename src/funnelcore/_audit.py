@@ -1,0 +1,567 @@
+"""Audit an event log against a sales process: every violation, with its row.
+
+The rules, in the order a row's violations are listed:
+
+``malformed``
+    a required field is missing or unparseable: ``deal_id``, ``stage``, ``at`` (see
+    ``_timestamps`` for the grammar) or ``actor`` (a role: marketing, sales, customer, system).
+``unknown_stage``
+    the stage is not one of the process's (matched like ``SalesProcess.stage``: value or name,
+    case-insensitive).
+``not_from_entry``
+    a deal's first event does not enter the process's entry stage.
+``illegal_move``
+    the process has no move from the deal's previous stage to this one (a skipped stage, say).
+``actor_not_allowed``
+    the role may not make the move (marketing moving a deal past LEAD, a non-rep closing a
+    complex sale) or may not open a deal.
+``after_terminal``
+    the deal had already been closed (WON or LOST) at an earlier row.
+``out_of_order``
+    the event is dated before the deal's previous event.
+
+How rows are walked: each deal's rows, in input order, form its history (a log is expected to be
+in time order per deal, which ``out_of_order`` checks). A row without a ``deal_id`` belongs to no
+deal; it is reported and takes part in nothing else. A row whose stage is missing or unknown is
+reported, and the move into the row after it is not judged (where the deal was is unknown); a row
+whose ``at`` is unusable is reported and not compared in time. Every other check runs on every
+row, so one bad row is reported once and does not hide the others.
+
+The verdicts agree with the core: a log audits clean exactly when every deal in it replays through
+``SalesProcess.replay`` (given the evidence the guards need, see ``deals_from_log``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, Final, Literal, final
+
+import attrs
+
+from funnelcore import _columns as C
+from funnelcore._actors import Role
+from funnelcore._log_source import (
+    Columns,
+    blank,
+    describe_source,
+    load_columns,
+    source_kind,
+    text_of,
+)
+from funnelcore._mapping import ColumnMapping
+from funnelcore._process import Move, SalesProcess
+from funnelcore._timestamps import TimestampProblem, coerce_timestamp
+
+__all__ = [
+    "RULES",
+    "AuditReport",
+    "Engine",
+    "ProcessRules",
+    "Violation",
+    "audit",
+    "audit_columns",
+]
+
+#: The rule ids, in the order a row's violations are listed.
+RULES: Final = (
+    "malformed",
+    "unknown_stage",
+    "not_from_entry",
+    "illegal_move",
+    "actor_not_allowed",
+    "after_terminal",
+    "out_of_order",
+)
+_RULE_ORDER: Final = {rule: index for index, rule in enumerate(RULES)}
+_ROLES: Final = tuple(role.value for role in Role)
+_ROLE_SET: Final = frozenset(_ROLES)
+
+#: How ``audit`` runs: ``auto`` picks ``vectorised`` when the ``analytics`` extra is installed
+#: (and always for dataframes), ``python`` otherwise.
+Engine = Literal["auto", "python", "vectorised"]
+
+
+@final
+@attrs.frozen(weakref_slot=False, order=False)
+class Violation:
+    """One broken rule at one row of an event log.
+
+    Attributes:
+        row: the 1-based data row (header excluded), in the order of the input.
+        deal_id: the row's deal, or ``None`` when the row has none.
+        rule: one of ``RULES``.
+        message: what is wrong, in words.
+    """
+
+    row: int
+    deal_id: str | None
+    rule: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The violation as JSON-ready data."""
+        return {
+            "row": self.row,
+            "deal_id": self.deal_id,
+            "rule": self.rule,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        deal = "" if self.deal_id is None else f" deal {self.deal_id!r}"
+        return f"row {self.row}{deal}: {self.rule}: {self.message}"
+
+
+def _violation_key(violation: Violation) -> tuple[int, int]:
+    return violation.row, _RULE_ORDER[violation.rule]
+
+
+@final
+@attrs.frozen(weakref_slot=False)
+class AuditReport:
+    """The result of an audit: how much was checked and every violation found, in row order.
+
+    Attributes:
+        rows: data rows read.
+        deals: distinct deal ids among them.
+        violations: every violation, ordered by row, then by rule (see ``RULES``).
+    """
+
+    rows: int
+    deals: int
+    violations: tuple[Violation, ...]
+
+    @property
+    def is_clean(self) -> bool:
+        """Whether no rule is broken."""
+        return not self.violations
+
+    def counts(self) -> dict[str, int]:
+        """How many violations of each rule (rules with none are left out)."""
+        counts: dict[str, int] = {}
+        for violation in self.violations:
+            counts[violation.rule] = counts.get(violation.rule, 0) + 1
+        return {rule: counts[rule] for rule in RULES if rule in counts}
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"rows": N, "deals": M, "violations": [{"row", "deal_id", "rule", "message"}]}``."""
+        return {
+            "rows": self.rows,
+            "deals": self.deals,
+            "violations": [violation.to_dict() for violation in self.violations],
+        }
+
+    def to_text(self) -> str:
+        """A readable report: one line per violation, then a summary line."""
+        lines = [str(violation) for violation in self.violations]
+        if self.violations:
+            summary = ", ".join(f"{count} {rule}" for rule, count in self.counts().items())
+            lines.append(
+                f"{len(self.violations)} violation{'s' if len(self.violations) != 1 else ''} "
+                f"in {self.rows} rows, {self.deals} deals: {summary}"
+            )
+        else:
+            lines.append(f"clean: {self.rows} rows, {self.deals} deals, no violations")
+        return "\n".join(lines)
+
+
+def sorted_report(rows: int, deals: int, violations: Iterable[Violation]) -> AuditReport:
+    """An :class:`AuditReport` with its violations in report order."""
+    return AuditReport(rows, deals, tuple(sorted(violations, key=_violation_key)))
+
+
+@final
+class ProcessRules:
+    """A process as the audit needs it: stage names, edges and roles as plain text."""
+
+    def __init__(self, process: SalesProcess[Any]) -> None:
+        self.process = process
+        self.name = process.name
+        self.stage_values: tuple[str, ...] = tuple(str(s.value) for s in process.stages)
+        #: Lowercase value or member name -> stage value (``SalesProcess.stage`` matching).
+        self.keys: dict[str, str] = {}
+        for stage in process.stages:
+            self.keys.setdefault(str(stage.value).strip().lower(), str(stage.value))
+            self.keys.setdefault(stage.name.lower(), str(stage.value))
+        self.entry = str(process.entry.value)
+        self.won = str(process.won.value)
+        self.lost = str(process.lost.value)
+        self.terminal = frozenset((self.won, self.lost))
+        self.moves: dict[tuple[str, str], Move[Any]] = {
+            (str(m.source.value), str(m.target.value)): m for m in process.moves
+        }
+        self.allowed: frozenset[tuple[str, str, str]] = frozenset(
+            (source, target, role.value)
+            for (source, target), move in self.moves.items()
+            for role in move.by
+        )
+        self.open_by = frozenset(role.value for role in process.open_by)
+        self.next_stages: dict[str, tuple[str, ...]] = {
+            str(s.value): tuple(str(t.value) for t in process.next_stages(s))
+            for s in process.stages
+        }
+
+    # -- messages: every engine builds its violations through these -------------------------
+
+    def malformed(
+        self,
+        *,
+        deal_missing: bool,
+        stage_missing: bool,
+        at_problem: int,
+        at_text: str | None,
+        actor_text: str | None,
+        actor_bad: bool,
+    ) -> str:
+        """The message of a ``malformed`` row, naming every bad field."""
+        parts: list[str] = []
+        if deal_missing:
+            parts.append(f"{C.DEAL_ID} is missing")
+        if stage_missing:
+            parts.append(f"{C.STAGE} is missing")
+        if at_problem == TimestampProblem.MISSING:
+            parts.append(f"{C.AT} is missing")
+        elif at_problem == TimestampProblem.UNPARSEABLE:
+            parts.append(
+                f"{C.AT} {at_text!r} is not a timestamp (expected ISO 8601, "
+                "e.g. 2026-01-05 or 2026-01-05T09:30:00Z)"
+            )
+        elif at_problem == TimestampProblem.NO_OFFSET:
+            parts.append(
+                f"{C.AT} {at_text!r} has no UTC offset, but other rows of the log have one"
+            )
+        if actor_bad:
+            if actor_text is None:
+                parts.append(f"{C.ACTOR} is missing")
+            else:
+                parts.append(f"{C.ACTOR} {actor_text!r} is not a role ({', '.join(_ROLES)})")
+        return "; ".join(parts)
+
+    def unknown_stage(self, stage_text: str) -> str:
+        """The message of an ``unknown_stage`` row."""
+        return (
+            f"stage {stage_text!r} is not a stage of process {self.name!r} "
+            f"(stages: {', '.join(self.stage_values)})"
+        )
+
+    def not_from_entry(self, stage: str) -> str:
+        """The message of a deal whose first event is not its entry."""
+        return (
+            f"the deal's first event enters {stage}, not {self.entry}, "
+            f"the entry stage of process {self.name!r}"
+        )
+
+    def open_not_allowed(self, role: str) -> str:
+        """The message of a deal opened by a role the process does not let open deals."""
+        return (
+            f"{role} may not open a deal in process {self.name!r}; "
+            f"it lets {_or(self.open_by)} open deals"
+        )
+
+    def illegal_move(self, source: str, target: str) -> str:
+        """The message of a move that is not an edge of the process."""
+        onward = ", ".join(self.next_stages.get(source, ())) or "nowhere"
+        return (
+            f"no move from {source} to {target} in process {self.name!r}; "
+            f"from {source} a deal goes to {onward}"
+        )
+
+    def move_not_allowed(self, source: str, target: str, role: str) -> str:
+        """The message of a move made by a role it is not granted to."""
+        move = self.moves[source, target]
+        if role == Role.MARKETING.value:
+            return (
+                f"marketing may not move a deal from {source} to {target}: marketing produces "
+                "leads, never closes (seed 000: the sales process 'is typically NOT the job of "
+                "marketing')"
+            )
+        if target == self.won and Role.SALES in move.by:
+            return (
+                f"{role} may not close a deal as {target}: a complex sale is closed only by a "
+                "sales rep (seed 003: the final stages 'can only be made with and through ... a "
+                "sales person')"
+            )
+        return (
+            f"{role} may not {move.name} ({source} -> {target}); "
+            f"that move is for {_or(r.value for r in move.by)}"
+        )
+
+    def after_terminal(self, closed_row: int) -> str:
+        """The message of an event after the deal was closed."""
+        return (
+            f"the deal was closed at row {closed_row}; nothing moves out of "
+            f"{self.won} or {self.lost}"
+        )
+
+    @staticmethod
+    def out_of_order(previous_row: int) -> str:
+        """The message of an event dated before the deal's previous one."""
+        return f"{C.AT} is earlier than the deal's previous event at row {previous_row}"
+
+
+def _or(roles: Iterable[str]) -> str:
+    names = sorted(roles)
+    return " or ".join(names) if names else "nobody"
+
+
+# -- the plain-Python engine --------------------------------------------------------------------
+
+
+def deal_ids_of(values: list[Any]) -> list[str | None]:
+    out: list[str | None] = []
+    append = out.append
+    for value in values:
+        if value.__class__ is str:
+            text = value.strip()
+            append(text or None)
+        elif blank(value):
+            append(None)
+        else:
+            append(text_of(value).strip() or None)
+    return out
+
+
+def texts_of(values: list[Any]) -> list[str | None]:
+    """Cells as text, ``None`` for blank ones (the raw text, for messages)."""
+    return [
+        value
+        if value.__class__ is str and value.strip()
+        else (None if blank(value) else text_of(value))
+        for value in values
+    ]
+
+
+def _per_distinct(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``[convert(v) for v in values]``, calling ``convert`` once per distinct value.
+
+    Stage and actor columns hold a handful of distinct texts; this keeps the per-row cost to one
+    dict lookup.
+    """
+    try:
+        table = {value: convert(value) for value in set(values)}
+    except TypeError:  # unhashable cells: convert each
+        return [convert(value) for value in values]
+    return [table[value] for value in values]
+
+
+_FAST_LENGTHS: Final = frozenset((10, 16, 19, 23, 26))
+
+
+def _fast_form(text: str) -> bool:
+    """Whether ``text`` looks like an offset-free ISO date or date-time.
+
+    Digits are not all checked: ``fromisoformat`` refuses non-digits where digits belong.
+    """
+    if text[4] != "-" or text[7] != "-" or not text[0].isdigit():
+        return False
+    size = len(text)
+    if size == 10:
+        return True
+    if text[10] not in "T " or text[13] != ":":
+        return False
+    if size == 16:
+        return True
+    if text[16] != ":":
+        return False
+    return size == 19 or (text[19] == "." and text[20:].isdigit())
+
+
+def timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int], bool]:
+    """Parse a whole ``at`` column: naive (UTC when aware) times, problem codes, whether aware.
+
+    Rows without an offset in an aware log get ``NO_OFFSET`` and no time.
+    """
+    moments: list[datetime | None] = []
+    problems: list[int] = []
+    aware_flags: list[bool] = []
+    cache: dict[Any, tuple[datetime | None, bool, int]] = {}
+    fromisoformat = datetime.fromisoformat
+    ok = TimestampProblem.OK
+    for value in values:
+        if value.__class__ is datetime and value.tzinfo is None:  # a typed, naive time
+            moments.append(value)
+            aware_flags.append(False)
+            problems.append(ok)
+            continue
+        # The fast path: the offset-free forms datetime.fromisoformat reads exactly as the
+        # grammar does ("2026-01-05", "2026-01-05T09:30[:00[.250[000]]]"); the grammar's regex
+        # has the last word on anything else.
+        if value.__class__ is str and len(value) in _FAST_LENGTHS and _fast_form(value):
+            try:
+                moment = fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                moments.append(moment)
+                aware_flags.append(False)
+                problems.append(ok)
+                continue
+        try:
+            parsed = cache[value]
+        except (KeyError, TypeError):
+            parsed = coerce_timestamp(value)
+            if value.__class__ is str and len(cache) < 100_000:
+                cache[value] = parsed
+        moments.append(parsed[0])
+        aware_flags.append(parsed[1])
+        problems.append(parsed[2])
+    aware_log = any(aware_flags)
+    if aware_log:
+        for index, (aware, problem) in enumerate(zip(aware_flags, problems, strict=True)):
+            if problem == TimestampProblem.OK and not aware:
+                problems[index] = TimestampProblem.NO_OFFSET
+                moments[index] = None
+    return moments, problems, aware_log
+
+
+def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
+    """Audit a log held in plain Python columns: one pass, in input order."""
+    deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
+    stage_texts = texts_of(columns.data[C.STAGE])
+    actor_texts = texts_of(columns.data[C.ACTOR])
+    keys = rules.keys
+    stages = _per_distinct(
+        stage_texts, lambda text: None if text is None else keys.get(text.strip().lower())
+    )
+    roles = _per_distinct(actor_texts, _valid_role)
+    moments, at_problems, _ = timestamps(columns.data[C.AT])
+    at_raw = columns.data[C.AT]
+    # source stage -> target stage -> the roles that may make that move
+    granted: dict[str, dict[str, frozenset[str]]] = {}
+    for (source, target), move in rules.moves.items():
+        granted.setdefault(source, {})[target] = frozenset(role.value for role in move.by)
+    terminal = rules.terminal
+    entry = rules.entry
+    open_by = rules.open_by
+    violations: list[Violation] = []
+    add = violations.append
+    # Per deal: [stage of the last row (None when unknown), its at, its row, row that closed it].
+    state: dict[str, list[Any]] = {}
+    ok = TimestampProblem.OK
+    rows = zip(
+        itertools.count(1), deal_ids, stage_texts, stages, roles, at_problems, moments, strict=False
+    )
+    row: int
+    for row, deal, stage_text, stage, role, at_problem, moment in rows:
+        if deal is None or stage_text is None or at_problem != ok or role is None:
+            raw = at_raw[row - 1]
+            add(
+                Violation(
+                    row,
+                    deal,
+                    "malformed",
+                    rules.malformed(
+                        deal_missing=deal is None,
+                        stage_missing=stage_text is None,
+                        at_problem=at_problem,
+                        at_text=None if raw is None else text_of(raw),
+                        actor_text=actor_texts[row - 1],
+                        actor_bad=role is None,
+                    ),
+                )
+            )
+            if deal is None:
+                if stage_text is not None and stage is None:
+                    add(Violation(row, deal, "unknown_stage", rules.unknown_stage(stage_text)))
+                continue
+        if stage is None and stage_text is not None:
+            add(Violation(row, deal, "unknown_stage", rules.unknown_stage(stage_text)))
+        previous = state.get(deal)
+        if previous is None:
+            if stage is not None:
+                if stage != entry:
+                    add(Violation(row, deal, "not_from_entry", rules.not_from_entry(stage)))
+                elif role is not None and role not in open_by:
+                    add(Violation(row, deal, "actor_not_allowed", rules.open_not_allowed(role)))
+            state[deal] = [stage, moment, row, row if stage in terminal else None]
+            continue
+        last_stage, last_at, last_row, closed_row = previous
+        if closed_row is not None:
+            add(Violation(row, deal, "after_terminal", rules.after_terminal(closed_row)))
+        elif stage is not None and last_stage is not None:
+            roles_granted = granted.get(last_stage, _NOWHERE).get(stage)
+            if roles_granted is None:
+                add(Violation(row, deal, "illegal_move", rules.illegal_move(last_stage, stage)))
+            elif role is not None and role not in roles_granted:
+                message = rules.move_not_allowed(last_stage, stage, role)
+                add(Violation(row, deal, "actor_not_allowed", message))
+        if moment is not None and last_at is not None and moment < last_at:
+            add(Violation(row, deal, "out_of_order", rules.out_of_order(last_row)))
+        previous[0] = stage
+        previous[1] = moment
+        previous[2] = row
+        if closed_row is None and stage in terminal:
+            previous[3] = row
+    return sorted_report(columns.rows, len(state), violations)
+
+
+_NOWHERE: Final[dict[str, frozenset[str]]] = {}
+
+
+def _valid_role(text: str | None) -> str | None:
+    if text is None:
+        return None
+    role = text.strip().lower()
+    return role if role in _ROLE_SET else None
+
+
+def _has_analytics() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("narwhals", "polars"))
+
+
+def audit(
+    log: object,
+    process: SalesProcess[Any],
+    *,
+    mapping: ColumnMapping | None = None,
+    engine: Engine = "auto",
+) -> AuditReport:
+    """Check every row of an event log against ``process``; report every violation.
+
+    Each deal's rows are walked in input order; the rules (``RULES``) and how rows are walked are
+    described in :doc:`/how-to/audit-an-event-log`. Nothing is dropped: a malformed row is reported
+    with its row number and reason. The verdicts are the core's: a log audits clean exactly when
+    each of its deals replays through ``process`` (I3: no skipping; I1: marketing never moves a
+    deal past the entry stage; I4: a complex sale is closed only by a sales rep; I5: nothing moves
+    out of WON or LOST).
+
+    >>> from funnelcore import SalesProcess, audit
+    >>> log = [
+    ...     {"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"},
+    ...     {"deal_id": "D1", "stage": "qualifying", "at": "2026-01-06", "actor": "sales"},
+    ... ]
+    >>> report = audit(log, SalesProcess.complex())
+    >>> [(v.row, v.rule) for v in report.violations]
+    [(2, 'illegal_move')]
+
+    Args:
+        log: a CSV, JSON Lines or Parquet path; a sequence of row mappings; or a dataframe
+            (pandas, Polars eager or lazy, DuckDB relation, PyArrow table, PySpark DataFrame).
+        process: the process the deals follow.
+        mapping: your column names, if they differ from funnelcore's.
+        engine: ``auto`` runs the vectorised engine (Polars, or Spark for a Spark DataFrame) when
+            the ``analytics`` extra is installed, and plain Python otherwise (and for a sequence
+            of rows). Both give identical reports.
+
+    Raises:
+        LogReadError: the log cannot be read (missing file or required column, bad format).
+    """
+    kind = source_kind(log)
+    label = describe_source(log)
+    rules = ProcessRules(process)
+    if engine == "auto":
+        vectorised = kind == "frame" or (kind != "rows" and _has_analytics())
+        engine = "vectorised" if vectorised else "python"
+    if engine == "python":
+        return audit_columns(load_columns(log, mapping), rules)
+    if engine != "vectorised":
+        raise ValueError(f"engine must be 'auto', 'python' or 'vectorised', not {engine!r}")
+    from funnelcore._log_frames import audit_frame
+
+    if kind == "rows":
+        return audit_columns(load_columns(log, mapping), rules)
+    return audit_frame(log, kind, rules, mapping, label)

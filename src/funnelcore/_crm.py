@@ -1,0 +1,311 @@
+"""Importing a CRM snapshot export (one row per deal) as an event log.
+
+A CRM export usually holds each deal once: its current stage and the date it entered some stages
+(``engage_date``, ``close_date``). :func:`import_crm_snapshot` turns each such row into the events
+that brought the deal to its stage, along the shortest path of the process, so the log can be
+audited, replayed and measured like any other.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import sys
+from collections.abc import Mapping
+from datetime import date, datetime
+from importlib import resources
+from typing import Any, Final, final
+
+import attrs
+
+from funnelcore import _columns as C
+from funnelcore._actors import Role
+from funnelcore._log_source import blank, describe_source, load_raw, source_kind, text_of
+from funnelcore._process import SalesProcess
+from funnelcore._timestamps import TimestampProblem, coerce_timestamp
+from funnelcore.errors import LogReadError, UnknownStageError
+
+__all__ = [
+    "CRM_SNAPSHOT_MAPPING",
+    "SnapshotImport",
+    "SnapshotMapping",
+    "SnapshotNote",
+    "crm_process",
+    "import_crm_snapshot",
+]
+
+
+@functools.cache
+def crm_process() -> SalesProcess[Any]:
+    """The process of a typical CRM export: prospecting → engaging → won, lost from any open stage.
+
+    Defined as data (``funnelcore/processes/crm.toml``, loadable with ``--process`` too): every
+    move is a sales agent's; the system may also lose a stale deal. One shared instance.
+
+    >>> crm_process()
+    <SalesProcess 'crm': prospecting > engaging > won > lost>
+    """
+    from funnelcore._process_file import process_from_mapping
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
+    text = resources.files("funnelcore").joinpath("processes/crm.toml").read_text("utf-8")
+    return process_from_mapping(tomllib.loads(text))
+
+
+def _dates(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(value)
+
+
+@final
+@attrs.frozen(weakref_slot=False, kw_only=True)
+class SnapshotMapping:
+    """How to read a one-row-per-deal export.
+
+    Attributes:
+        deal_id: the column of the deal's id.
+        stage: the column of its current stage (matched like ``SalesProcess.stage``).
+        dates: for each stage (by value), the column holding when the deal entered it. The entry
+            stage's event takes the earliest date the row has when it has no column of its own.
+        actor_name: the column naming who works the deal (every event is credited to them).
+        value: the column of the deal's value.
+        role: the role that makes every move of an imported deal.
+    """
+
+    deal_id: str = "opportunity_id"
+    stage: str = "deal_stage"
+    dates: dict[str, str] = attrs.field(
+        factory=lambda: {"engaging": "engage_date", "won": "close_date", "lost": "close_date"},
+        converter=_dates,
+    )
+    actor_name: str | None = "sales_agent"
+    value: str | None = "close_value"
+    role: Role = Role.SALES
+
+
+#: The mapping of the public Maven CRM sample (``sales_pipeline.csv``).
+CRM_SNAPSHOT_MAPPING: Final = SnapshotMapping()
+
+
+@final
+@attrs.frozen(weakref_slot=False)
+class SnapshotNote:
+    """Something an import could not take from the export as it is.
+
+    Attributes:
+        row: the 1-based data row of the export.
+        deal_id: the deal, when the row has one.
+        message: what is missing and what the import did about it.
+    """
+
+    row: int
+    deal_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        deal = "" if self.deal_id is None else f" deal {self.deal_id!r}"
+        return f"row {self.row}{deal}: {self.message}"
+
+
+@final
+@attrs.frozen(weakref_slot=False)
+class SnapshotImport:
+    """The event log made from an export, and the notes on rows it could not fully date.
+
+    Attributes:
+        log: the event log, in the export's frame type (a list of dicts for a list of rows, a
+            Polars DataFrame for a file).
+        notes: one note per problem, in row order.
+    """
+
+    log: Any
+    notes: tuple[SnapshotNote, ...]
+
+
+def import_crm_snapshot(
+    source: object,
+    *,
+    mapping: SnapshotMapping = CRM_SNAPSHOT_MAPPING,
+    process: SalesProcess[Any] | None = None,
+    as_of: date | datetime | None = None,
+) -> SnapshotImport:
+    """Turn a one-row-per-deal CRM export into an event log for ``process`` (default: the CRM one).
+
+    Each row becomes the events along the shortest path from the entry stage to its current stage
+    (``Won`` → prospecting, engaging, won), each dated from its column in ``mapping.dates``. The
+    export does not say when a deal entered the entry stage, so that event takes the row's
+    earliest date, or ``as_of`` (the export's date) for a deal with no date at all. Nothing is
+    dropped or invented silently: an event whose date is missing keeps an empty ``at`` (the audit
+    reports it as malformed) and gets a note, and so does a row whose stage is unknown (kept as one
+    event with that stage). Every other column of the export is copied to each of the deal's
+    events; ``value`` goes on every event of the deal.
+
+    Args:
+        source: the export: a CSV/JSON Lines path, rows, or a dataframe.
+        mapping: its column names.
+        process: the process to import into (default :func:`crm_process`).
+        as_of: the date of the export, for deals that record no date.
+
+    Raises:
+        LogReadError: the export cannot be read or lacks a column the mapping names.
+    """
+    chosen = process if process is not None else crm_process()
+    label = describe_source(source)
+    kind = source_kind(source)
+    _, columns, _ = load_raw(source)
+    needed = [mapping.deal_id, mapping.stage, *mapping.dates.values()]
+    for optional in (mapping.actor_name, mapping.value):
+        if optional is not None:
+            needed.append(optional)
+    missing = [name for name in dict.fromkeys(needed) if name not in columns]
+    if missing:
+        raise LogReadError(
+            label,
+            f"no column {', '.join(map(repr, missing))}; its columns are "
+            f"{', '.join(map(repr, columns))}",
+        )
+    unknown_dates = [name for name in mapping.dates if name not in _values(chosen)]
+    if unknown_dates:
+        raise LogReadError(
+            label, f"mapping.dates names unknown stages {unknown_dates} of {chosen.name!r}"
+        )
+    consumed = {mapping.deal_id, mapping.stage, *mapping.dates.values()}
+    if mapping.actor_name is not None:
+        consumed.add(mapping.actor_name)
+    if mapping.value is not None:
+        consumed.add(mapping.value)
+    extras = [name for name in columns if name not in consumed]
+    count = len(columns[mapping.deal_id])
+    fallback = None if as_of is None else coerce_timestamp(as_of)[0]
+    rows: list[dict[str, Any]] = []
+    notes: list[SnapshotNote] = []
+    for index in range(count):
+        row_number = index + 1
+        raw_id = columns[mapping.deal_id][index]
+        deal_id = None if blank(raw_id) else text_of(raw_id).strip()
+        raw_stage = columns[mapping.stage][index]
+        shared = {name: columns[name][index] for name in extras}
+        name = None if mapping.actor_name is None else columns[mapping.actor_name][index]
+        value = None if mapping.value is None else columns[mapping.value][index]
+        common = {
+            C.ACTOR: mapping.role.value,
+            C.ACTOR_NAME: None if blank(name) else name,
+            C.VALUE: None if blank(value) else value,
+        }
+
+        def note(message: str, row: int = row_number, deal: str | None = deal_id) -> None:
+            notes.append(SnapshotNote(row, deal, message))
+
+        dated: dict[str, datetime | None] = {}
+        for stage_value, column in mapping.dates.items():
+            cell = columns[column][index]
+            moment, _, problem = coerce_timestamp(cell)
+            if problem == TimestampProblem.UNPARSEABLE:
+                note(f"{column} {cell!r} is not a date; the {stage_value} event has no date")
+            dated[stage_value] = moment
+        try:
+            stage = chosen.stage(text_of(raw_stage)) if not blank(raw_stage) else None
+        except UnknownStageError:
+            stage = None
+        if stage is None:
+            note(
+                f"{mapping.stage} {raw_stage!r} is not a stage of {chosen.name!r}; "
+                "kept as one event for the audit to report"
+            )
+            earliest = min((m for m in dated.values() if m is not None), default=fallback)
+            rows.append(
+                _event(
+                    deal_id, None if blank(raw_stage) else raw_stage, earliest, None, common, shared
+                )
+            )
+            continue
+        path_values = _path(chosen, stage, dated)
+        known = [dated[v] for v in path_values if dated.get(v) is not None]
+        earliest = min(known, default=None)  # type: ignore[type-var]
+        previous: str | None = None
+        for stage_value in path_values:
+            if stage_value in mapping.dates:
+                at = dated[stage_value]
+                if at is None:
+                    column = mapping.dates[stage_value]
+                    note(
+                        f"the deal reached {stage_value} but {column} is empty; "
+                        "the event has no date"
+                    )
+            elif previous is None:
+                at = earliest if earliest is not None else fallback
+                if at is None:
+                    note(
+                        f"no date for the {stage_value} event (the export records none for this "
+                        "deal); pass as_of= to date it at the export"
+                    )
+            else:
+                at = None
+                note(f"the export has no date column for {stage_value}; the event has no date")
+            rows.append(_event(deal_id, stage_value, at, previous, common, shared))
+            previous = stage_value
+    return SnapshotImport(_like(rows, source, kind), tuple(notes))
+
+
+def _event(
+    deal_id: str | None,
+    stage: object,
+    at: datetime | None,
+    previous: str | None,
+    common: dict[str, Any],
+    shared: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        C.DEAL_ID: deal_id,
+        C.STAGE: stage,
+        C.AT: at,
+        C.ACTOR: common[C.ACTOR],
+        C.ACTOR_NAME: common[C.ACTOR_NAME],
+        C.FROM_STAGE: previous,
+        C.VALUE: common[C.VALUE],
+        **shared,
+    }
+
+
+def _path(process: SalesProcess[Any], stage: Any, dated: dict[str, datetime | None]) -> list[str]:
+    """The stages a deal went through to ``stage``: through every open stage the row dates.
+
+    A lost deal with an ``engage_date`` was engaged before it was lost, even though the shortest
+    path goes straight from the entry to LOST.
+    """
+    waypoints = [process.entry]
+    waypoints.extend(
+        s
+        for s in process.open_stages
+        if s is not process.entry and s is not stage and dated.get(str(s.value)) is not None
+    )
+    waypoints.append(stage)
+    path = [process.entry]
+    for start, end in itertools.pairwise(waypoints):
+        segment = process.path_to(end, start=start)
+        if not segment:  # the dates name a stage the deal cannot have passed: take the shortest
+            return [str(s.value) for s in process.path_to(stage)]
+        path.extend(segment[1:])
+    return [str(s.value) for s in path]
+
+
+def _values(process: SalesProcess[Any]) -> set[str]:
+    return {str(stage.value) for stage in process.stages}
+
+
+def _like(rows: list[dict[str, Any]], source: object, kind: str) -> Any:
+    """The rows in the caller's frame type: rows stay rows, files become Polars."""
+    if kind == "rows":
+        return rows
+    from funnelcore._log_frames import rows_to_frame
+
+    if kind in ("csv", "jsonl", "parquet"):
+        return rows_to_frame(rows, "polars")
+    module = type(source).__module__
+    backend = "pandas" if module.startswith("pandas") else "polars"
+    if module.startswith("pyarrow"):
+        backend = "pyarrow"
+    return rows_to_frame(rows, backend)

@@ -1,0 +1,432 @@
+"""Event logs: read one from anywhere, rebuild deals from it, write deals back out.
+
+An event log has one row per move of a deal: ``deal_id``, ``stage`` (the stage entered), ``at``
+and ``actor`` (a role), plus optional columns (``_columns``) and any others, which are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final, Literal, cast
+
+import attrs
+
+from funnelcore import _columns as C
+from funnelcore._actors import Actor, Customer, Marketing, Role, SalesRep, System
+from funnelcore._audit import (
+    ProcessRules,
+    audit_columns,
+    deal_ids_of,
+    texts_of,
+    timestamps,
+)
+from funnelcore._deal import ClosedDeal, Deal, Evidence, OpenDeal, StageChange
+from funnelcore._leads import Lead, LeadSource, Product, ProductKind
+from funnelcore._log_source import (
+    Columns,
+    blank,
+    describe_source,
+    load_columns,
+    source_kind,
+    text_of,
+)
+from funnelcore._mapping import ColumnMapping
+from funnelcore._process import SalesProcess
+from funnelcore._timestamps import as_utc
+from funnelcore.errors import InvalidLogError, LogReadError
+
+__all__ = [
+    "LOGGED_EVIDENCE",
+    "PLACEHOLDER_NAMES",
+    "deals_from_log",
+    "deals_to_log",
+    "read_log",
+]
+
+#: The evidence a guarded move is taken to have had when the log records the move but not its
+#: evidence: the log says the move was made, so its guard was met.
+LOGGED_EVIDENCE: Final = Evidence(
+    permission=True,
+    able_to_buy=True,
+    likely_to_buy=True,
+    compelling_reasons=("recorded as met in the event log",),
+    objections_handled=True,
+)
+
+#: The name an actor gets when the log has no ``actor_name`` for the row, by role.
+PLACEHOLDER_NAMES: Final = {
+    Role.MARKETING: "marketing",
+    Role.SALES: "unnamed sales rep",
+    Role.CUSTOMER: "customer",
+    Role.SYSTEM: "system",
+}
+
+#: The column an imported CRM export names its product in; the default product's name.
+PRODUCT_COLUMN: Final = "product"
+_NO_REASON: Final = "no reason recorded in the event log"
+_UNRECORDED_PRODUCT: Final = "unrecorded product"
+
+Backend = Literal["rows", "polars", "pandas", "pyarrow"]
+_ROLE_VALUES: Final = frozenset(role.value for role in Role)
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def read_log(
+    source: object,
+    *,
+    mapping: ColumnMapping | None = None,
+    process: SalesProcess[Any] | None = None,
+    keep_malformed: bool = False,
+    backend: Backend | None = None,
+) -> Any:
+    """Read an event log into funnelcore's columns, in the frame type you gave it.
+
+    The result has the canonical columns (renamed by ``mapping``) followed by every other column,
+    rows in input order: ``deal_id`` as text, ``at`` as timestamps (naive, or UTC when the log
+    carries offsets; see :doc:`/how-to/audit-an-event-log` for the accepted text), ``actor`` as a
+    lowercase role and, when ``process`` is given, ``stage`` as the process's stage value (matched
+    like ``SalesProcess.stage``). A pandas, Polars (eager or lazy), PyArrow, DuckDB or PySpark
+    input comes back as the same type; a sequence of row mappings comes back as a list of dicts;
+    a CSV, JSON Lines or Parquet file comes back as ``backend`` (default Polars).
+
+    This is the one entry point for every other function of funnelcore that reads a log.
+
+    >>> from funnelcore import ColumnMapping, read_log
+    >>> rows = [{"id": "D1", "stage": "Lead", "when": "2026-01-05T09:00:00Z", "actor": "Sales"}]
+    >>> log = read_log(rows, mapping=ColumnMapping(deal_id="id", at="when"))
+    >>> log[0]["deal_id"], log[0]["at"].isoformat(), log[0]["actor"]
+    ('D1', '2026-01-05T09:00:00+00:00', 'sales')
+
+    Args:
+        source: a path, a sequence of row mappings, or a dataframe.
+        mapping: your column names, if they differ.
+        process: normalise stage names to this process's stages.
+        keep_malformed: keep malformed rows (their bad cells become null) instead of raising.
+        backend: the frame type for a file: ``polars`` (default), ``pandas``, ``pyarrow`` or
+            ``rows``.
+
+    Raises:
+        LogReadError: the log cannot be read or lacks a required column.
+        InvalidLogError: some rows are malformed (each is listed with its row number), unless
+            ``keep_malformed``.
+    """
+    kind = source_kind(source)
+    label = describe_source(source)
+    rules = ProcessRules(process if process is not None else SalesProcess.complex())
+    if kind == "rows" or (kind in ("csv", "jsonl") and backend == "rows"):
+        columns = load_columns(source, mapping)
+        if not keep_malformed:
+            _raise_malformed(audit_columns(columns, rules).violations, label)
+        return _normalised_rows(columns, rules if process is not None else None)
+    from funnelcore._log_frames import audit_frame, canonical_frame
+
+    if not keep_malformed:
+        report = audit_frame(source, kind, rules, mapping, label)
+        _raise_malformed(report.violations, label)
+    return canonical_frame(
+        source,
+        kind,
+        mapping,
+        label,
+        process=rules if process is not None else None,
+        backend=backend or "polars",
+    )
+
+
+def _raise_malformed(violations: Iterable[Any], label: str) -> None:
+    malformed = [v for v in violations if v.rule == "malformed"]
+    if malformed:
+        raise InvalidLogError(f"cannot read event log {label}", malformed)
+
+
+def _normalised_rows(columns: Columns, rules: ProcessRules | None) -> list[dict[str, Any]]:
+    deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
+    moments, _, aware = timestamps(columns.data[C.AT])
+    stages = columns.data[C.STAGE]
+    actors = texts_of(columns.data[C.ACTOR])
+    rows: list[dict[str, Any]] = []
+    for index in range(columns.rows):
+        row = {name: columns.data[name][index] for name in _ordered(columns.names)}
+        row[C.DEAL_ID] = deal_ids[index]
+        moment = moments[index]
+        row[C.AT] = as_utc(moment) if aware and moment is not None else moment
+        actor = actors[index]
+        if actor is not None and actor.strip().lower() in _ROLE_VALUES:
+            row[C.ACTOR] = actor.strip().lower()
+        stage = stages[index]
+        if rules is not None and isinstance(stage, str):
+            row[C.STAGE] = rules.keys.get(stage.strip().lower(), stage)
+        rows.append(row)
+    return rows
+
+
+def _ordered(names: Sequence[str]) -> list[str]:
+    first = [name for name in C.REQUIRED_COLUMNS if name in names]
+    return [*first, *(name for name in names if name not in first)]
+
+
+# -- replay ---------------------------------------------------------------------------------------
+
+
+def _actor(role: str, name: object) -> Actor:
+    kind = Role(role)
+    text = name.strip() if isinstance(name, str) and name.strip() else PLACEHOLDER_NAMES[kind]
+    if kind is Role.SALES:
+        return SalesRep(text)
+    if kind is Role.MARKETING:
+        return Marketing(text)
+    if kind is Role.CUSTOMER:
+        return Customer(text)
+    return System(text)
+
+
+def _default_kind(process: SalesProcess[Any]) -> ProductKind:
+    """Commodity when the process lets someone other than a sales rep win; complex otherwise."""
+    for move in process.moves:
+        if move.target is process.won and move.by - {Role.SALES}:
+            return ProductKind.COMMODITY
+    return ProductKind.COMPLEX
+
+
+def _cell(columns: Columns, name: str, index: int) -> Any:
+    values = columns.data.get(name)
+    if values is None:
+        return None
+    value = values[index]
+    return None if blank(value) else value
+
+
+def _evidence(columns: Columns, index: int, row: int, label: str) -> Evidence | None:
+    cell = _cell(columns, C.EVIDENCE, index)
+    if cell is None:
+        return None
+    try:
+        parsed: Any = json.loads(text_of(cell))
+        if not isinstance(parsed, dict):
+            raise TypeError("not a JSON object")
+        data = cast("dict[str, Any]", parsed)
+        data["compelling_reasons"] = tuple(data.get("compelling_reasons", ()))
+        return Evidence(**data)
+    except (ValueError, TypeError) as error:
+        raise LogReadError(
+            label, f"row {row}: {C.EVIDENCE} {cell!r} is not evidence JSON: {error}"
+        ) from error
+
+
+def _value(columns: Columns, index: int, row: int, label: str) -> float:
+    cell = _cell(columns, C.VALUE, index)
+    if cell is None:
+        return 0.0
+    try:
+        value = float(cell)
+    except (TypeError, ValueError) as error:
+        raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a number") from error
+    if not math.isfinite(value):
+        raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a finite number")
+    return value
+
+
+def _default_lead(deal_id: str, source: object, label: str, row: int) -> Lead:
+    if source is None:
+        return Lead(deal_id, source=LeadSource.OUTBOUND)
+    try:
+        lead_source = LeadSource(text_of(source).strip().lower())
+    except ValueError as error:
+        raise LogReadError(
+            label,
+            f"row {row}: {C.SOURCE} {source!r} is not a lead source "
+            f"({', '.join(s.value for s in LeadSource)})",
+        ) from error
+    if lead_source is LeadSource.MARKETING_RESPONSE:
+        raise LogReadError(
+            label,
+            f"row {row}: deal {deal_id!r} is a marketing response; pass leads= with the "
+            "campaign or message it answered",
+        )
+    return Lead(deal_id, source=lead_source)
+
+
+def deals_from_log(
+    log: object,
+    process: SalesProcess[Any],
+    *,
+    mapping: ColumnMapping | None = None,
+    leads: Mapping[str, Lead] | Callable[[str], Lead] | None = None,
+    products: Mapping[str, Product] | Callable[[str], Product] | None = None,
+    evidence: Evidence = LOGGED_EVIDENCE,
+) -> list[OpenDeal[Any] | ClosedDeal[Any]]:
+    """Rebuild the deals of an event log through ``process.replay``, so the core's rules apply.
+
+    Invariant I7: replaying a deal's history reproduces the deal. The log is audited first; a log
+    with any violation is refused with all of them. Deals come back in the order their first row
+    appears. How rows become changes:
+
+    - ``actor`` (a role) and ``actor_name`` make the actor: ``SalesRep(name)`` for ``sales``,
+      ``Marketing``, ``Customer`` or ``System`` for the others; a row without a name gets the
+      placeholder of ``PLACEHOLDER_NAMES`` (``SalesRep("unnamed sales rep")``).
+    - ``reason`` is the change's reason; a move to LOST without one gets "no reason recorded in
+      the event log" (the core requires a reason to lose a deal).
+    - ``evidence`` (JSON, as ``deals_to_log`` writes it) is the change's evidence; a guarded move
+      without one is given ``evidence`` (by default ``LOGGED_EVIDENCE``: the log records that the
+      move was made, so its guard was met).
+    - the deal's ``value`` is its first row's ``value`` (0 when there is none).
+    - ``leads``/``products`` give each deal's lead and product by deal id; without them a deal's
+      lead is ``Lead(deal_id, source=...)`` from its ``source`` (``outbound`` when none is
+      recorded; a marketing response needs ``leads``), and its product is named by a ``product``
+      column (else "unrecorded product"), a commodity when the process lets anyone but a sales rep
+      win and a complex product otherwise.
+
+    Raises:
+        InvalidLogError: the log breaks a rule (every violation is listed).
+        LogReadError: the log cannot be read, or a value, source or evidence cell is unusable.
+        InvalidHistoryError: the core refused a history the audit passed (this is a bug).
+    """
+    label = describe_source(log)
+    columns = load_columns(log, mapping)
+    rules = ProcessRules(process)
+    report = audit_columns(columns, rules)
+    if report.violations:
+        raise InvalidLogError(f"cannot rebuild deals from {label}", report.violations)
+    deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
+    moments, _, aware = timestamps(columns.data[C.AT])
+    stage_texts = texts_of(columns.data[C.STAGE])
+    actor_texts = texts_of(columns.data[C.ACTOR])
+    kind = _default_kind(process)
+    groups: dict[str, list[int]] = {}
+    for index, deal in enumerate(deal_ids):
+        assert deal is not None  # the audit refused rows without a deal id
+        groups.setdefault(deal, []).append(index)
+    deals: list[OpenDeal[Any] | ClosedDeal[Any]] = []
+    for deal_id, indexes in groups.items():
+        history: list[StageChange[Any]] = []
+        previous: Any = None
+        for index in indexes:
+            row = index + 1
+            stage_text = stage_texts[index]
+            actor_text = actor_texts[index]
+            assert stage_text is not None
+            assert actor_text is not None
+            stage = process.stage(rules.keys[stage_text.strip().lower()])
+            moment = moments[index]
+            assert moment is not None
+            at: datetime = as_utc(moment) if aware else moment
+            reason_cell = _cell(columns, C.REASON, index)
+            reason = None if reason_cell is None else text_of(reason_cell)
+            if stage is process.lost and reason is None and previous is not None:
+                reason = _NO_REASON
+            change_evidence = None
+            if previous is not None:
+                change_evidence = _evidence(columns, index, row, label)
+                move = process.move_between(previous, stage)
+                if change_evidence is None and move is not None and move.guards:
+                    change_evidence = evidence
+            history.append(
+                StageChange(
+                    previous,
+                    stage,
+                    _actor(actor_text.strip().lower(), _cell(columns, C.ACTOR_NAME, index)),
+                    at,
+                    reason,
+                    change_evidence,
+                )
+            )
+            previous = stage
+        first = indexes[0]
+        lead = _pick(leads, deal_id)
+        if lead is None:
+            lead = _default_lead(deal_id, _cell(columns, C.SOURCE, first), label, first + 1)
+        product = _pick(products, deal_id)
+        if product is None:
+            name = _cell(columns, PRODUCT_COLUMN, first)
+            product = Product(_UNRECORDED_PRODUCT if name is None else text_of(name), kind=kind)
+        deals.append(
+            process.replay(
+                history,
+                deal_id=deal_id,
+                lead=lead,
+                product=product,
+                value=_value(columns, first, first + 1, label),
+            )
+        )
+    return deals
+
+
+def _pick(source: Mapping[str, Any] | Callable[[str], Any] | None, deal_id: str) -> Any:
+    if source is None:
+        return None
+    if callable(source):
+        return source(deal_id)
+    return source.get(deal_id)
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def _evidence_text(evidence: Evidence | None) -> str | None:
+    if evidence is None:
+        return None
+    data = attrs.asdict(evidence)
+    data["compelling_reasons"] = list(evidence.compelling_reasons)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def deals_to_log(deals: Iterable[Deal[Any]], *, backend: Backend = "rows") -> Any:
+    """Write deals out as an event log: one row per change, deal by deal, oldest change first.
+
+    Columns: ``deal_id``, ``stage``, ``at``, ``actor`` (the role), ``actor_name``,
+    ``from_stage``, ``reason``, ``value``, ``evidence`` (JSON), ``source``, ``campaign`` (the
+    lead's campaign name) and ``product`` (its name). ``deals_from_log`` reads it back into equal
+    deals (given the same ``leads`` and ``products`` when they are not the defaults).
+
+    >>> from datetime import datetime, timezone
+    >>> from funnelcore import Lead, LeadSource, Product, SalesProcess, SalesRep
+    >>> from funnelcore import deals_from_log, deals_to_log
+    >>> process = SalesProcess.complex()
+    >>> deal = process.open_deal(Lead("D1", source=LeadSource.REFERRAL), Product("ERP"),
+    ...     by=SalesRep("Sam"), at=datetime(2026, 1, 5, tzinfo=timezone.utc), deal_id="D1")
+    >>> deal = process.lose(deal, by=SalesRep("Sam"), reason="no budget",
+    ...     at=datetime(2026, 1, 9, tzinfo=timezone.utc))
+    >>> log = deals_to_log([deal])
+    >>> [(row["stage"], row["actor"], row["actor_name"]) for row in log]
+    [('lead', 'sales', 'Sam'), ('lost', 'sales', 'Sam')]
+    >>> deals_from_log(log, process) == [deal]
+    True
+
+    Args:
+        deals: the deals to write.
+        backend: ``rows`` (a list of dicts, no extras needed), ``polars``, ``pandas`` or
+            ``pyarrow``.
+    """
+    rows: list[dict[str, Any]] = []
+    for deal in deals:
+        lead = deal.lead
+        campaign = lead.campaign.name if lead.campaign is not None else None
+        for change in deal.history:
+            rows.append(
+                {
+                    C.DEAL_ID: deal.id,
+                    C.STAGE: str(change.stage.value),
+                    C.AT: change.at,
+                    C.ACTOR: change.actor.role.value,
+                    C.ACTOR_NAME: change.actor.name,
+                    C.FROM_STAGE: None
+                    if change.from_stage is None
+                    else str(change.from_stage.value),
+                    C.REASON: change.reason,
+                    C.VALUE: deal.value,
+                    C.EVIDENCE: _evidence_text(change.evidence),
+                    C.SOURCE: lead.source.value,
+                    C.CAMPAIGN: campaign,
+                    PRODUCT_COLUMN: deal.product.name,
+                }
+            )
+    if backend == "rows":
+        return rows
+    from funnelcore._log_frames import rows_to_frame
+
+    return rows_to_frame(rows, backend)

@@ -1,0 +1,207 @@
+"""Where an event log comes from, and reading it into plain Python columns (no extras needed).
+
+A log is one of: a path to a CSV, JSON Lines (or, with the ``analytics`` extra, Parquet) file; a
+sequence of mappings (one per row); or a dataframe of any library narwhals knows (pandas, Polars
+eager or lazy, a DuckDB relation, a PyArrow table, a PySpark DataFrame). Rows are numbered from 1
+in the order of the input, the header excluded.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final, Literal, cast
+
+import attrs
+
+from funnelcore._columns import REQUIRED_COLUMNS
+from funnelcore._mapping import ColumnMapping, plan_renames
+from funnelcore.errors import LogReadError
+
+__all__ = [
+    "Columns",
+    "SourceKind",
+    "describe_source",
+    "load_columns",
+    "load_raw",
+    "source_kind",
+]
+
+SourceKind = Literal["csv", "jsonl", "parquet", "rows", "frame"]
+
+_SUFFIXES: Final[dict[str, SourceKind]] = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
+
+
+def source_kind(source: object) -> SourceKind:
+    """What kind of log ``source`` is.
+
+    Raises:
+        LogReadError: a path with an unknown suffix, or a file that does not exist.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(cast("str | os.PathLike[str]", source))
+        kind = _SUFFIXES.get(path.suffix.lower())
+        if kind is None:
+            raise LogReadError(
+                str(path), "expected a .csv, .jsonl/.ndjson or .parquet file, by its suffix"
+            )
+        if not path.is_file():
+            raise LogReadError(str(path), "no such file")
+        return kind
+    if isinstance(source, Sequence) and not isinstance(source, (bytes, bytearray)):
+        return "rows"
+    return "frame"
+
+
+def describe_source(source: object) -> str:
+    """How a log is named in errors: its path, or its type."""
+    if isinstance(source, (str, os.PathLike)):
+        return str(cast("str | os.PathLike[str]", source))
+    return f"({type(source).__module__}.{type(source).__qualname__})"
+
+
+@attrs.frozen(weakref_slot=False)
+class Columns:
+    """A log in plain Python: one list per column, canonical names, rows in input order.
+
+    Attributes:
+        names: every column, canonical ones renamed, in the input's order.
+        data: the values of each column.
+        rows: the number of data rows.
+        at_is_text: whether ``at`` came as text (files) rather than typed values.
+    """
+
+    names: tuple[str, ...]
+    data: dict[str, list[Any]]
+    rows: int
+    at_is_text: bool
+
+
+def load_columns(source: object, mapping: ColumnMapping | None) -> Columns:
+    """Read any log into :class:`Columns` (frames are collected through narwhals).
+
+    Raises:
+        LogReadError: the log cannot be read, or lacks a required column.
+    """
+    label = describe_source(source)
+    names, data, at_is_text = load_raw(source)
+    renames = plan_renames(names, mapping, label)
+    new_names = tuple(renames.get(name, name) for name in names)
+    new_data = {renames.get(name, name): values for name, values in data.items()}
+    rows = len(next(iter(new_data.values()))) if new_data else 0
+    return Columns(new_names, new_data, rows, at_is_text)
+
+
+def load_raw(source: object) -> tuple[list[str], dict[str, list[Any]], bool]:
+    """Read any table into plain Python columns, names as they are; also whether cells are text.
+
+    Raises:
+        LogReadError: the table cannot be read.
+    """
+    kind = source_kind(source)
+    label = describe_source(source)
+    if kind == "csv":
+        names, data = _read_csv(Path(source))  # type: ignore[arg-type]
+        at_is_text = True
+    elif kind == "jsonl":
+        names, data = _read_jsonl(Path(source))  # type: ignore[arg-type]
+        at_is_text = True
+    elif kind == "rows":
+        names, data = _read_rows(source, label)  # type: ignore[arg-type]
+        at_is_text = False
+    else:
+        from funnelcore._log_frames import frame_to_columns
+
+        names, data = frame_to_columns(source, label, parquet=kind == "parquet")
+        at_is_text = False
+    return names, data, at_is_text
+
+
+def _read_csv(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as file:
+            reader = csv.reader(file)
+            header = next(reader, None)
+            if header is None:
+                raise LogReadError(str(path), "the file is empty (no header row)")
+            width = len(header)
+            # A blank line is a data row with nothing in it (as Polars and DuckDB read it): it
+            # is reported, not skipped. Short rows are padded, long ones cut to the header.
+            records = [
+                record if len(record) == width else (record + [""] * width)[:width]
+                for record in reader
+            ]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise LogReadError(str(path), str(error)) from error
+    if len(set(header)) != len(header):
+        raise LogReadError(str(path), "the header names a column twice")
+    # An empty cell is a missing value; "x" or None keeps every non-empty text as it is.
+    return header, {
+        name: [record[index] or None for record in records] for index, name in enumerate(header)
+    }
+
+
+def _read_jsonl(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
+    rows: list[Mapping[str, Any]] = []
+    try:
+        with path.open(encoding="utf-8") as file:
+            for number, line in enumerate(file, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise LogReadError(
+                        str(path), f"line {number} is not JSON: {error.msg}"
+                    ) from error
+                if not isinstance(row, dict):
+                    raise LogReadError(str(path), f"line {number} is not a JSON object")
+                rows.append(cast("dict[str, Any]", row))
+    except (OSError, UnicodeDecodeError) as error:
+        raise LogReadError(str(path), str(error)) from error
+    return _read_rows(rows, str(path))
+
+
+def _read_rows(rows: Sequence[object], label: str) -> tuple[list[str], dict[str, list[Any]]]:
+    if not rows:  # an empty log: nothing to check, whatever its columns would have been
+        return list(REQUIRED_COLUMNS), {name: [] for name in REQUIRED_COLUMNS}
+    names: dict[str, None] = {}
+    mappings: list[Mapping[str, Any]] = []
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping):
+            raise LogReadError(
+                label, f"row {number} is a {type(row).__name__}, not a mapping of column to value"
+            )
+        mapping = cast("Mapping[str, Any]", row)
+        mappings.append(mapping)
+        for key in mapping:
+            names.setdefault(key, None)
+    data = {name: [row.get(name) for row in mappings] for name in names}
+    return list(names), data
+
+
+def blank(value: object) -> bool:
+    """Whether a cell holds nothing: ``None``, NaN/NaT, or blank text."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    return value != value  # pandas NaT and friends
+
+
+def text_of(value: object) -> str:
+    """A cell as text, the way every engine casts it (``12`` -> ``"12"``)."""
+    if isinstance(value, str):
+        return value
+    return str(value)

@@ -1,0 +1,500 @@
+"""Reading event logs from every source, rebuilding deals, importing a CRM snapshot, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pytest
+
+from funnelcore import (
+    ColumnMapping,
+    InvalidLogError,
+    InvalidRecordError,
+    Lead,
+    LeadSource,
+    LogReadError,
+    Marketing,
+    Product,
+    ProductKind,
+    SalesProcess,
+    SalesRep,
+    System,
+    audit,
+    crm_process,
+    deals_from_log,
+    deals_to_log,
+    import_crm_snapshot,
+    read_log,
+)
+from funnelcore.cli import main
+from funnelcore.testing import walk
+
+COMPLEX = SalesProcess.complex()
+UTC = timezone.utc
+
+ROWS = [
+    {
+        "id": " D1",
+        "step": "Lead",
+        "when": "2026-01-05T09:00:00Z",
+        "who": "Marketing",
+        "channel": "web",
+    },
+    {
+        "id": "D1",
+        "step": "prospecting",
+        "when": "2026-01-06T09:00:00+01:00",
+        "who": "sales",
+        "channel": "web",
+    },
+    {"id": "D2", "step": "lead", "when": "2026-01-07", "who": "sales", "channel": None},
+]
+MAPPING = ColumnMapping(deal_id="id", stage="step", at="when", actor="who")
+
+
+def test_a_column_mapping_is_checked_when_made() -> None:
+    with pytest.raises(InvalidRecordError, match="already mapped"):
+        ColumnMapping(deal_id="x", stage="x")
+    with pytest.raises(InvalidRecordError, match="not an event-log column"):
+        ColumnMapping.from_dict({"x": "deal"})
+    assert ColumnMapping.from_dict({"id": "deal_id", "when": "at"}) == ColumnMapping(
+        deal_id="id", at="when"
+    )
+
+
+def test_read_log_brings_rows_to_the_canonical_columns_keeping_extras() -> None:
+    with pytest.raises(InvalidLogError, match="row 3"):
+        read_log(ROWS, mapping=MAPPING)  # D2 has a naive time in a log with offsets
+    rows = read_log(ROWS, mapping=MAPPING, keep_malformed=True)
+    assert list(rows[0]) == ["deal_id", "stage", "at", "actor", "channel"]
+    assert [(r["deal_id"], r["at"], r["actor"]) for r in rows] == [
+        ("D1", datetime(2026, 1, 5, 9, tzinfo=UTC), "marketing"),
+        ("D1", datetime(2026, 1, 6, 8, tzinfo=UTC), "sales"),
+        ("D2", None, "sales"),
+    ]
+    assert [r["stage"] for r in read_log(ROWS[:2], mapping=MAPPING, process=COMPLEX)] == [
+        "lead",
+        "prospecting",
+    ]
+
+
+def _frames() -> dict[str, Any]:
+    frame = pl.DataFrame(ROWS[:2])
+    return {
+        "polars": frame,
+        "polars-lazy": frame.lazy(),
+        "pandas": frame.to_pandas(),
+        "pyarrow": frame.to_arrow(),
+        "duckdb": duckdb.from_arrow(frame.to_arrow()),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_frames()))
+def test_read_log_returns_the_callers_frame_type(kind: str) -> None:
+    source = _frames()[kind]
+    result = read_log(source, mapping=MAPPING, process=COMPLEX)
+    assert type(result) is type(source)
+    back = pl.from_arrow(result.to_arrow_table()) if kind == "duckdb" else result
+    back = pl.from_pandas(back) if kind == "pandas" else back
+    back = pl.from_arrow(back) if kind == "pyarrow" else back
+    back = back.collect() if kind == "polars-lazy" else back
+    assert back.columns == ["deal_id", "stage", "at", "actor", "channel"]
+    assert back["deal_id"].to_list() == ["D1", "D1"]
+    assert back["stage"].to_list() == ["lead", "prospecting"]
+    assert back["actor"].to_list() == ["marketing", "sales"]
+    assert [t.astimezone(UTC) for t in back["at"].to_list()] == [
+        datetime(2026, 1, 5, 9, tzinfo=UTC),
+        datetime(2026, 1, 6, 8, tzinfo=UTC),
+    ]
+
+
+@pytest.mark.parametrize("kind", list(_frames()))
+def test_every_frame_type_audits_the_same(kind: str) -> None:
+    rows = [*ROWS[:2], {**ROWS[1], "step": "won", "when": "2026-01-05T00:00:00Z"}]
+    frame = pl.DataFrame(rows)
+    sources = {
+        "polars": frame,
+        "polars-lazy": frame.lazy(),
+        "pandas": frame.to_pandas(),
+        "pyarrow": frame.to_arrow(),
+        "duckdb": duckdb.from_arrow(frame.to_arrow()),
+    }
+    expected = audit(rows, COMPLEX, mapping=MAPPING, engine="python")
+    assert [v.rule for v in expected.violations] == ["illegal_move", "out_of_order"]
+    assert audit(sources[kind], COMPLEX, mapping=MAPPING) == expected
+    assert audit(sources[kind], COMPLEX, mapping=MAPPING, engine="python") == expected
+
+
+def test_typed_timestamp_and_date_columns_are_used_as_they_are() -> None:
+    frame = pl.DataFrame(
+        {
+            "deal_id": ["D1", "D1", "D1"],
+            "stage": ["lead", "prospecting", "qualifying"],
+            "at": [date(2026, 1, 5), date(2026, 1, 4), None],
+            "actor": ["sales"] * 3,
+        }
+    )
+    expected = [(2, "out_of_order"), (3, "malformed")]
+    for source in (
+        frame,
+        frame.with_columns(pl.col("at").cast(pl.Datetime("ms", "Europe/Paris"))),
+        frame.to_pandas(),
+    ):
+        assert [(v.row, v.rule) for v in audit(source, COMPLEX).violations] == expected
+        assert [
+            (v.row, v.rule) for v in audit(source, COMPLEX, engine="python").violations
+        ] == expected
+    with pytest.raises(LogReadError, match="expected timestamps, dates or ISO 8601 text"):
+        audit(frame.with_columns(pl.lit(5).alias("at")), COMPLEX)
+
+
+def test_dask_is_refused_with_a_reason() -> None:
+    class FakeDask:
+        pass
+
+    FakeDask.__module__ = "dask.dataframe.core"
+    with pytest.raises(LogReadError, match="Dask DataFrames are not supported"):
+        audit(FakeDask(), COMPLEX)
+
+
+# -- replay -------------------------------------------------------------------------------------
+
+
+def _deals() -> list[Any]:
+    at = datetime(2026, 1, 5, tzinfo=timezone(timedelta(hours=2)))
+    won = walk(
+        COMPLEX,
+        COMPLEX.open_deal(
+            Lead("Ada", source=LeadSource.REFERRAL),
+            Product("ERP"),
+            by=Marketing("Brand"),
+            at=at,
+            value=1200.0,
+            deal_id="D1",
+        ),
+        COMPLEX.won,
+        by=SalesRep("Sam"),
+    )
+    lost = COMPLEX.lose(
+        COMPLEX.open_deal(
+            Lead("Bo", source=LeadSource.OUTBOUND),
+            Product("CRM"),
+            by=SalesRep("Ann"),
+            at=at,
+            deal_id="D2",
+        ),
+        by=System(),
+        at=at + timedelta(days=30),
+        reason="stale",
+    )
+    return [won, lost]
+
+
+def test_deals_written_to_every_format_read_back_equal(tmp_path: Path) -> None:
+    deals = _deals()
+    leads = {deal.id: deal.lead for deal in deals}
+    rows = deals_to_log(deals)
+    assert [r["actor"] for r in rows][:2] == ["marketing", "sales"]
+    assert deals_from_log(rows, COMPLEX, leads=leads) == deals
+    frame = deals_to_log(deals, backend="polars")
+    frame.write_csv(tmp_path / "log.csv")
+    frame.write_ndjson(tmp_path / "log.jsonl")
+    for source in (
+        frame,
+        deals_to_log(deals, backend="pandas"),
+        deals_to_log(deals, backend="pyarrow"),
+        tmp_path / "log.csv",
+        tmp_path / "log.jsonl",
+    ):
+        assert deals_from_log(source, COMPLEX, leads=leads) == deals
+
+
+def test_deals_from_log_fills_what_a_plain_log_does_not_record() -> None:
+    """Roles become placeholder actors; a loss without reason gets one; guards are taken as met."""
+    rows = [
+        {"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"},
+        {"deal_id": "D1", "stage": "prospecting", "at": "2026-01-06", "actor": "sales"},
+        {
+            "deal_id": "D1",
+            "stage": "qualifying",
+            "at": "2026-01-07",
+            "actor": "sales",
+            "actor_name": "Sam",
+        },
+        {"deal_id": "D1", "stage": "lost", "at": "2026-01-08", "actor": "system"},
+    ]
+    (deal,) = deals_from_log(rows, COMPLEX)
+    assert [change.actor for change in deal.history] == [
+        Marketing("marketing"),
+        SalesRep("unnamed sales rep"),
+        SalesRep("Sam"),
+        System("system"),
+    ]
+    assert deal.history[-1].reason == "no reason recorded in the event log"
+    assert deal.history[2].evidence is not None
+    assert deal.history[2].evidence.permission
+    assert deal.lead == Lead("D1", source=LeadSource.OUTBOUND)
+    assert deal.product == Product("unrecorded product", kind=ProductKind.COMPLEX)
+
+
+def test_deals_from_log_refuses_a_log_with_violations_listing_them_all() -> None:
+    rows = [
+        {"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "sales"},
+        {"deal_id": "D1", "stage": "won", "at": "2026-01-06", "actor": "sales"},
+        {"deal_id": "D2", "stage": "won", "at": "2026-01-06", "actor": "sales"},
+    ]
+    with pytest.raises(InvalidLogError) as caught:
+        deals_from_log(rows, COMPLEX)
+    assert [(v.row, v.rule) for v in caught.value.violations] == [
+        (2, "illegal_move"),
+        (3, "not_from_entry"),
+    ]
+
+
+def test_a_marketing_response_needs_its_lead() -> None:
+    rows = [
+        {
+            "deal_id": "D1",
+            "stage": "lead",
+            "at": "2026-01-05",
+            "actor": "marketing",
+            "source": "marketing_response",
+        }
+    ]
+    with pytest.raises(LogReadError, match="pass leads="):
+        deals_from_log(rows, COMPLEX)
+
+
+# -- CRM snapshot -------------------------------------------------------------------------------
+
+SNAPSHOT = """\
+opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value
+W1,Moses Frase,GTX Basic,Cancity,Won,2016-10-20,2017-03-01,1054
+L1,Anna Snelling,MG Special,,Lost,2016-10-25,2016-10-24,0
+E1,Anna Snelling,GTX Pro,,Engaging,2016-11-02,,
+P1,Moses Frase,GTX Pro,,Prospecting,,,
+X1,Moses Frase,GTX Pro,,Won,2016-11-02,,
+Q1,Moses Frase,GTX Pro,,Negotiating,2016-11-02,,
+"""
+
+
+def test_a_crm_snapshot_becomes_an_event_log_with_notes(tmp_path: Path) -> None:
+    path = tmp_path / "sales_pipeline.csv"
+    path.write_text(SNAPSHOT)
+    imported = import_crm_snapshot(path)
+    log = imported.log
+    assert isinstance(log, pl.DataFrame)
+    assert log.select("deal_id", "stage").rows()[:5] == [
+        ("W1", "prospecting"),
+        ("W1", "engaging"),
+        ("W1", "won"),
+        ("L1", "prospecting"),
+        ("L1", "engaging"),
+    ]
+    assert log.columns[:7] == [
+        "deal_id",
+        "stage",
+        "at",
+        "actor",
+        "actor_name",
+        "from_stage",
+        "value",
+    ]
+    assert {"product", "account"} <= set(log.columns)
+    assert [str(note) for note in imported.notes] == [
+        "row 4 deal 'P1': no date for the prospecting event (the export records none for this "
+        "deal); pass as_of= to date it at the export",
+        "row 5 deal 'X1': the deal reached won but close_date is empty; the event has no date",
+        "row 6 deal 'Q1': deal_stage 'Negotiating' is not a stage of 'crm'; kept as one event for "
+        "the audit to report",
+    ]
+    report = audit(log, crm_process())
+    assert [(v.row, v.deal_id, v.rule) for v in report.violations] == [
+        (6, "L1", "out_of_order"),  # closed before it was engaged
+        (9, "P1", "malformed"),  # rows 7-8 are E1's
+        (12, "X1", "malformed"),
+        (13, "Q1", "unknown_stage"),
+    ]
+    dated = import_crm_snapshot(path, as_of=date(2017, 12, 31))
+    assert "P1" not in {note.deal_id for note in dated.notes}
+
+
+def test_imported_clean_deals_replay_into_the_crm_process(tmp_path: Path) -> None:
+    rows = [
+        {
+            "opportunity_id": "W1",
+            "sales_agent": "Moses Frase",
+            "product": "GTX Basic",
+            "deal_stage": "Won",
+            "engage_date": "2016-10-20",
+            "close_date": "2017-03-01",
+            "close_value": 1054,
+        },
+        {
+            "opportunity_id": "E1",
+            "sales_agent": "Anna Snelling",
+            "product": "GTX Pro",
+            "deal_stage": "Engaging",
+            "engage_date": "2016-11-02",
+            "close_date": None,
+            "close_value": None,
+        },
+    ]
+    imported = import_crm_snapshot(rows)
+    assert imported.notes == ()
+    won, engaging = deals_from_log(imported.log, crm_process())
+    assert (won.stage.value, won.value, won.product.name, won.closed_by) == (
+        "won",
+        1054.0,
+        "GTX Basic",
+        SalesRep("Moses Frase"),
+    )
+    assert engaging.stage.value == "engaging"
+    shipped = SalesProcess.load(Path(__file__).parents[2] / "src/funnelcore/processes/crm.toml")
+    assert shipped.to_mermaid() == crm_process().to_mermaid()
+
+
+# -- CLI ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _only_built_subcommands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Register only the subcommands these tests use (others may live on other branches)."""
+    monkeypatch.setattr(
+        "funnelcore.cli._COMMAND_MODULES", ("funnelcore._cli_diagram", "funnelcore._cli_audit")
+    )
+
+
+def _write(tmp_path: Path, rows: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "log.csv"
+    pl.DataFrame(rows).write_csv(path)
+    return path
+
+
+def test_the_cli_exits_0_on_a_clean_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(
+        tmp_path, [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"}]
+    )
+    assert main(["audit", str(path)]) == 0
+    assert capsys.readouterr().out == "clean: 1 rows, 1 deals, no violations\n"
+
+
+def test_the_cli_exits_1_with_every_violation_as_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(
+        tmp_path,
+        [
+            {"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"},
+            {"deal_id": "D1", "stage": "won", "at": "2026-01-06", "actor": "marketing"},
+        ],
+    )
+    assert main(["audit", str(path), "--format", "json", "--process", "simple"]) == 1
+    assert json.loads(capsys.readouterr().out) == {
+        "rows": 2,
+        "deals": 1,
+        "violations": [
+            {
+                "row": 2,
+                "deal_id": "D1",
+                "rule": "actor_not_allowed",
+                "message": "marketing may not move a deal from lead to won: marketing produces "
+                "leads, never closes (seed 000: the sales process 'is typically NOT the job of "
+                "marketing')",
+            }
+        ],
+    }
+    assert main(["audit", str(path), "--engine", "python"]) == 1
+    assert "1 violation in 2 rows, 1 deals: 1 illegal_move" in capsys.readouterr().out
+
+
+def test_the_cli_reads_your_columns_and_a_process_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "pipeline.csv"
+    path.write_text(
+        "opportunity_id,deal_stage,changed,role\nA,Prospecting,2016-10-20,sales\nA,Won,2016-10-21,sales\n"
+    )
+    process = tmp_path / "crm.toml"
+    process.write_text(
+        (Path(__file__).parents[2] / "src/funnelcore/processes/crm.toml").read_text()
+    )
+    args = [
+        "audit",
+        str(path),
+        "--process",
+        str(process),
+        "--column",
+        "deal_id=opportunity_id",
+        "--column",
+        "stage=deal_stage",
+        "--column",
+        "at=changed",
+        "--column",
+        "actor=role",
+    ]
+    assert main(args) == 1
+    assert "no move from prospecting to won" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["audit", "missing.csv"], "no such file"),
+        (["audit", "log.txt"], "expected a .csv"),
+        (["audit", "LOG", "--process", "nowhere.toml"], "process 'nowhere'"),
+        (["audit", "LOG", "--column", "deal_id"], "expected CANONICAL=YOURS"),
+        (["audit", "LOG", "--format", "xml"], "invalid choice"),
+    ],
+)
+def test_the_cli_exits_2_with_one_line_on_unusable_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], reason: str
+) -> None:
+    log = _write(
+        tmp_path, [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "sales"}]
+    )
+    (tmp_path / "log.txt").write_text("x")
+    args = [
+        str(log) if a == "LOG" else str(tmp_path / a) if a.endswith((".csv", ".txt")) else a
+        for a in args
+    ]
+    try:
+        code = main(args)
+    except SystemExit as stop:  # argparse refuses bad arguments itself
+        code = stop.code  # type: ignore[assignment]
+    assert code == 2
+    err = capsys.readouterr().err
+    assert reason in err
+    assert err.count("\n") == 1
+
+
+def test_importing_funnelcore_stays_light() -> None:
+    """The event-log names import no dataframe library until they are called."""
+    code = (
+        "import sys, funnelcore; heavy = {'numpy', 'pandas', 'polars', 'narwhals', 'duckdb', "
+        "'pyarrow', 'pyspark', 'matplotlib'}; "
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_parquet_file_reads_into_every_backend(tmp_path: Path) -> None:
+    path = tmp_path / "log.parquet"
+    pl.DataFrame(ROWS[:2]).write_parquet(path)
+    expected = [("D1", "lead"), ("D1", "prospecting")]
+    for backend in ("polars", "pandas", "pyarrow", "rows"):
+        log = read_log(path, mapping=MAPPING, process=COMPLEX, backend=backend)  # type: ignore[arg-type]
+        frame = pl.DataFrame(log) if backend == "rows" else log
+        frame = pl.from_pandas(frame) if backend == "pandas" else frame
+        frame = pl.from_arrow(frame) if backend == "pyarrow" else frame
+        assert frame.select("deal_id", "stage").rows() == expected
