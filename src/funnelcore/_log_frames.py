@@ -799,6 +799,23 @@ def canonical_frame(
                 C.STAGE
             )
         )
+    schema = lazy.collect_schema()
+    if C.VALUE in schema and schema[C.VALUE] == pl.String:
+        # A file's cells are text; the canonical value is a number. A non-empty cell that is not
+        # a number is refused with its rows, never turned into a silent null.
+        text = pl.col(C.VALUE).str.strip_chars()
+        number = text.cast(pl.Float64, strict=False)
+        bad = (
+            lazy.with_row_index("_row", offset=1)
+            .filter(text.str.len_chars().gt(0) & number.is_null())
+            .select("_row", C.VALUE)
+            .head(20)
+            .collect()
+        )
+        if bad.height:
+            shown = ", ".join(f"row {r}: {v!r}" for r, v in bad.iter_rows())
+            raise LogReadError(label, f"column 'value' must hold numbers ({shown})")
+        columns.append(number.alias(C.VALUE))
     lazy = lazy.with_columns(columns)
     lazy = lazy.select(_canonical_order(lazy.collect_schema().names()))
     native_source = None if kind in ("csv", "jsonl", "parquet") else _unwrap(source)

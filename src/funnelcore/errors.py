@@ -208,7 +208,8 @@ class SimulationInputError(FunnelError, ValueError):
     Attributes:
         what: what was given, e.g. ``"event log"`` or ``"runs"``.
         problems: one sentence per problem; a problem with a row of an event log names the row
-            (0-based) and the reason, e.g. ``"row 3: stage 'closng' is not a stage of 'complex'"``.
+            (1-based, header excluded) and the reason, e.g.
+            ``"row 3: stage 'closng' is not a stage of 'complex'"``.
     """
 
     def __init__(self, what: str, problems: Iterable[str]) -> None:

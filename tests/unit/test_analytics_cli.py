@@ -95,7 +95,8 @@ def test_report_with_a_custom_process_file(
     )
     log = tmp_path / "log.csv"
     log.write_text(
-        "deal_id,stage,at\nA,Prospecting,2026-01-01\nA,Engaging,2026-01-03\nB,Prospecting,2026-01-02\n"
+        "deal_id,stage,at,actor\nA,Prospecting,2026-01-01,sales\nA,Engaging,2026-01-03,sales\n"
+        "B,Prospecting,2026-01-02,sales\n"
     )
     code, out, _ = run(capsys, "report", str(log), "--process", str(definition), "--format", "json")
     assert code == 0
@@ -135,7 +136,7 @@ def test_a_log_with_an_unknown_stage_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     log = tmp_path / "log.csv"
-    log.write_text("deal_id,stage,at\nA,lead,2026-01-01\nA,demo,2026-01-03\n")
+    log.write_text("deal_id,stage,at,actor\nA,lead,2026-01-01,sales\nA,demo,2026-01-03,sales\n")
     code, _, err = run(capsys, "report", str(log))
     assert code == 2
     assert err.startswith(

@@ -10,7 +10,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from funnelcore import MetricsInputError, SalesProcess
+from funnelcore import LogReadError, MetricsInputError, SalesProcess
 from funnelcore.analytics import cycle_times, funnel_summary, stage_conversion, stage_funnel
 from tests.unit.analytics_story import START, rows_of, story_columns, story_frames, story_polars
 
@@ -378,7 +378,7 @@ def test_something_that_is_not_a_frame_is_a_type_error() -> None:
 
 
 def test_a_missing_file_is_refused(tmp_path: Any) -> None:
-    with pytest.raises(MetricsInputError, match="no such file"):
+    with pytest.raises(LogReadError, match="no such file"):
         stage_funnel(tmp_path / "nope.csv", COMPLEX)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from funnelcore import Stage
-from funnelcore.errors import SimulationInputError
+from funnelcore.errors import LogReadError, SimulationInputError
 from funnelcore.simulate import DealValue, Duration, Scenario, fit_scenario, sample_deals
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -143,11 +144,11 @@ def test_malformed_rows_are_reported_with_their_row_and_reason() -> None:
     with pytest.raises(SimulationInputError) as caught:
         fit_scenario(log)
     assert caught.value.problems == (
-        "row 1: stage 'prospectng' is not a stage of 'complex'",
-        "row 2: deal_id is missing",
-        "row 3: value -3.0 is not a number >= 0",
-        "row 4: at 'yesterday' is not an ISO 8601 date-time",
-        "row 5: at is missing",
+        "row 2: stage 'prospectng' is not a stage of 'complex'",
+        "row 3: deal_id is missing",
+        "row 4: value -3.0 is not a number >= 0",
+        "row 5: at 'yesterday' is not an ISO 8601 date-time",
+        "row 6: at is missing",
     )
 
 
@@ -163,14 +164,25 @@ def test_illegal_paths_and_missing_columns_are_reported() -> None:
     with pytest.raises(SimulationInputError) as caught:
         fit_scenario(log)
     problems = "\n".join(caught.value.problems)
-    assert "deal 'a' (row 1): moves from lead to proposal, which 'complex' has no move for" in (
+    assert "deal 'a' (row 2): moves from lead to proposal, which 'complex' has no move for" in (
         problems
     )
-    assert "deal 'b' (row 2): starts at prospecting, not at lead" in problems
+    assert "deal 'b' (row 3): starts at prospecting, not at lead" in problems
     with pytest.raises(SimulationInputError, match="missing column at"):
         fit_scenario(pd.DataFrame({"deal_id": ["a"], "stage": ["lead"]}))
-    with pytest.raises(SimulationInputError, match="expected a list of deals or a dataframe"):
-        fit_scenario("deals.csv")
+    with pytest.raises(LogReadError, match="no such file"):
+        fit_scenario("no-such-deals.csv")
+
+
+def test_a_fit_reads_an_event_log_file_like_its_dataframe(tmp_path: Path) -> None:
+    """A CSV path goes through read_log and fits exactly as the same log given as a dataframe."""
+    log = _event_log(300, seed=4)
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    from_file = fit_scenario(path)
+    from_frame = fit_scenario(log)
+    assert from_file.scenario.advance == from_frame.scenario.advance
+    assert from_file.exits == from_frame.exits
 
 
 def test_a_stage_nobody_left_cannot_be_estimated() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Literal, TypeAlias, cast
 
 import attrs
@@ -41,26 +40,18 @@ NEEDED: tuple[str, ...] = (col.DEAL_ID, col.STAGE, col.AT)
 
 
 def read_log_file(path: str | os.PathLike[str]) -> Any:
-    """Read a CSV or JSON Lines event log into a Polars ``DataFrame``.
+    """Read a CSV, JSON Lines or Parquet event log into a Polars ``DataFrame``.
 
-    A stand-in for the event-log reader: the lead swaps this function for ``read_log``. Timestamps
-    in ISO form are parsed.
+    It goes through :func:`funnelcore.read_log`, the library's one log reader: timestamps parsed,
+    canonical column types, and every malformed row reported with its 1-based row number.
 
     Raises:
-        MetricsInputError: the file is missing or cannot be parsed.
+        LogReadError: the file is missing, of an unknown kind, or lacks a required column.
+        InvalidLogError: some rows are malformed (each is listed).
     """
-    import polars as pl
+    from funnelcore._eventlog import read_log
 
-    file = Path(path)
-    if not file.is_file():
-        raise MetricsInputError(f"no such file: {file}")
-    try:
-        if file.suffix.lower() in (".jsonl", ".ndjson"):
-            return pl.read_ndjson(file)
-        return pl.read_csv(file, try_parse_dates=True, infer_schema_length=10_000)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise MetricsInputError(f"cannot read {file}: {first}") from error
+    return read_log(path)
 
 
 @attrs.frozen

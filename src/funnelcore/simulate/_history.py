@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast, final
@@ -58,12 +59,19 @@ def tracks(source: object, process: SalesProcess[Any], *, what: str = "deals") -
     Raises:
         SimulationInputError: naming every malformed row (or deal) and why.
     """
-    if isinstance(source, (str, bytes)) or source is None:
+    if isinstance(source, (str, os.PathLike)):
+        # An event-log file goes through the one reader of the library (malformed rows are
+        # reported there, each with its 1-based row number).
+        from funnelcore._eventlog import read_log
+
+        rows = read_log(source, process=process, backend="rows")
+        return _from_rows(rows, process, what)
+    if isinstance(source, bytes) or source is None:
         raise SimulationInputError(
             what,
             [
-                f"expected a list of deals or a dataframe of stage changes, got {source!r} "
-                "(to read an event-log file, load it into a dataframe first)"
+                f"expected a list of deals, a dataframe of stage changes or an event-log file, "
+                f"got {source!r}"
             ],
         )
     candidate = source  # narrowed below; ``source`` itself stays a plain object
@@ -155,7 +163,7 @@ def _missing(value: object) -> bool:
 def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: str) -> list[Track]:
     problems: list[str] = []
     by_deal: dict[str, list[tuple[datetime, int, Any, float | None]]] = {}
-    for number, row in enumerate(rows):
+    for number, row in enumerate(rows, start=1):
         deal_id = row.get(DEAL_ID)
         stage_name = row.get(STAGE)
         at = row.get(AT)
@@ -183,6 +191,14 @@ def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: 
         else:
             reasons.append(f"at {at!r} is not a date-time")
         amount: float | None = None
+        if isinstance(value, str):
+            # A log read from a file keeps its cells as text; an empty cell is no value.
+            text = value.strip()
+            try:
+                value = float(text) if text else None
+            except ValueError:
+                reasons.append(f"value {value!r} is not a number")
+                value = None
         if not _missing(value):
             if (
                 isinstance(value, bool)
