@@ -42,10 +42,11 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "report",
         help="print the funnel of an event log: conversion, time in stage, win rate, pipeline",
-        description="Measure the funnel of an event log (CSV or JSON Lines with the columns "
-        "deal_id, stage, at; optional value, campaign, source and your own columns).",
+        description="Measure the funnel of an event log (CSV, JSON Lines or Parquet with the "
+        "columns deal_id, stage, at, actor; optional value, campaign, source and your own "
+        "columns). Exit status: 0 measured, 2 unusable input or arguments.",
     )
-    parser.add_argument("file", metavar="FILE", help="the event log (.csv, .jsonl)")
+    parser.add_argument("file", metavar="FILE", help="the event log (.csv, .jsonl, .parquet)")
     parser.add_argument(
         "--by", metavar="COLUMN", help="break the funnel down by a column (campaign, source, ...)"
     )
