@@ -21,6 +21,7 @@ from funnelcore.simulate import (
     exact,
     monte_carlo,
 )
+from funnelcore.simulate._montecarlo import STREAM_BLOCK
 
 OPEN = list(SalesProcess.complex().open_stages)
 ADVANCE = dict(zip(OPEN, [0.6, 0.7, 0.5, 0.8, 0.7, 0.6, 0.9], strict=True))
@@ -158,15 +159,24 @@ def test_a_fresh_seed_is_kept_and_reproduces_the_result() -> None:
     assert first.won != monte_carlo(SIMPLE, runs=2, seed=first.seed + 1).won
 
 
-def test_different_chunk_sizes_agree_statistically() -> None:
-    """Another chunking draws other numbers, from the same distribution."""
-    small = monte_carlo(ISSUE, seed=8, chunk_size=1000)
-    large = monte_carlo(ISSUE, seed=8, chunk_size=1 << 18)
-    assert small.won_per_run.tolist() != large.won_per_run.tolist()
-    p = exact(ISSUE).win_probability
-    bound = Z * math.sqrt(2 * ISSUE.leads * p * (1 - p))
-    assert abs(small.won.mean - large.won.mean) <= bound
-    _check_agreement(ISSUE, small)
+def test_the_same_seed_gives_the_same_result_whatever_the_chunking() -> None:
+    """Streams belong to fixed blocks of leads, so chunk size and threads change nothing."""
+    many = attrs.evolve(ISSUE, leads=5 * STREAM_BLOCK + 123)
+    results = [
+        monte_carlo(many, runs=2, seed=8, chunk_size=size, threads=threads)
+        for size, threads in ((1000, 1), (2 * STREAM_BLOCK, 2), (1 << 22, 1), (3 * STREAM_BLOCK, 2))
+    ]
+    first = results[0]
+    assert first.timeline is not None
+    for other in results[1:]:
+        assert other.won_per_run.tolist() == first.won_per_run.tolist()
+        assert other.revenue_per_run.tolist() == first.revenue_per_run.tolist()
+        assert other.days_to_win.histogram.tolist() == first.days_to_win.histogram.tolist()
+        assert other.days_to_win.mean == first.days_to_win.mean
+        assert other.visits == first.visits
+        assert other.timeline is not None
+        assert other.timeline.entries.tolist() == first.timeline.entries.tolist()
+    _check_agreement(many, first)
 
 
 def test_bands_across_runs_bracket_the_expected_value() -> None:

@@ -77,10 +77,11 @@ def monte_carlo(
     """Simulate a scenario lead by lead, ``runs`` times, with vectorised numpy.
 
     Each run draws its leads (the cohort plus a Poisson count per source), walks them through the
-    process in chunks of ``chunk_size`` leads (bounded memory however many leads) on ``threads``
-    worker threads (default: every core), and counts won deals, revenue, days to win and the
-    deals entering each stage per period. Each chunk draws from its own stream derived from
-    ``seed``, so the same seed and chunk size give the same result whatever the thread count.
+    process in blocks of 65,536 leads (bounded memory however many leads), grouped into chunks of
+    ``chunk_size`` leads for ``threads`` worker threads (default: every core), and counts won
+    deals, revenue, days to win and the deals entering each stage per period. Each block draws
+    from its own stream derived from ``seed``, and block results are added in block order, so the
+    same seed gives the same result whatever the chunk size or thread count.
 
     A scenario with sales capacity is simulated run by run instead (its leads share the sales
     slots in arrival order), with memory that grows with the leads of a run.
@@ -97,7 +98,8 @@ def monte_carlo(
         runs: independent runs; bands (p10, p50, p90) are taken across them.
         seed: the root of every random stream; ``None`` draws a fresh one (kept in the result).
         threads: worker threads; ``None`` uses every core.
-        chunk_size: leads per chunk.
+        chunk_size: leads per chunk (one task for a thread), rounded up to whole blocks of
+            65,536 leads; it changes how work is shared, never the result.
         timeline: whether to count the deals entering each stage per period.
         horizon_days: how far the timeline goes (default: the sources' span plus three times
             the exact mean days to win); later entries land in its last period.

@@ -13,10 +13,11 @@ proposal) sends a new, smaller batch back, until no lead is left.
 This needs one binomial-like draw per batch instead of one uniform per lead, and one duration per
 surviving lead; everything else is slicing and a few in-place array operations.
 
-Chunks have a fixed size (``chunk_size``) and each chunk draws from its own stream,
-``SeedSequence(seed, spawn_key=(run, 1, chunk))``; per-run lead counts come from
-``spawn_key=(run, 0)``. Chunk results are combined in chunk order, so a seed gives the same
-result whatever the number of threads.
+Leads are cut into fixed blocks of ``STREAM_BLOCK`` leads, and each block draws from its own
+stream, ``SeedSequence(seed, spawn_key=(run, 1, block))``; per-run lead counts come from
+``spawn_key=(run, 0)``. A chunk (one task for a thread) is a run of whole blocks, and block results
+are combined in block order, so a seed gives the same result whatever the chunk size or the number
+of threads.
 
 With sales capacity the leads of a run share the sales slots in arrival order, so a run cannot be
 split into independent chunks: each run is simulated whole (memory grows with its leads), each
@@ -41,11 +42,15 @@ from funnelcore.simulate._exact import solve_chain
 from funnelcore.simulate._results import Band, DaysToWin, MonteCarloResult, Timeline
 from funnelcore.simulate._scenario import Chain, Scenario
 
-__all__ = ["Plan", "Walker", "forecast_runs", "run_monte_carlo", "threads_for"]
+__all__ = ["STREAM_BLOCK", "Plan", "Walker", "forecast_runs", "run_monte_carlo", "threads_for"]
 
 #: Bins of the days-to-win histogram; its range is 32 times the exact mean days to win.
 _HISTOGRAM_BINS: Final = 1 << 14
 _HISTOGRAM_SPAN: Final = 32.0
+#: Leads per random stream. The unit of reproducibility: chunks are made of whole blocks, so a
+#: seed gives the same numbers whatever the chunk size or thread count. 2**16 leads keep a
+#: block's float arrays within a core's L2 cache (see DEFAULT_CHUNK_SIZE).
+STREAM_BLOCK: Final = 1 << 16
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -360,28 +365,47 @@ def run_monte_carlo(
             range(runs),
         )
     else:
-        tasks: list[tuple[int, int, int, int]] = []
+        # Random streams belong to fixed blocks of STREAM_BLOCK leads, and a task (a chunk) is
+        # a run of whole blocks: block tallies are added in block order whatever the chunk size
+        # or thread count, so a seed gives the same result, to the last bit, under any chunking.
+        per_task = max(1, -(-chunk_size // STREAM_BLOCK))
+        tasks: list[tuple[int, list[tuple[int, int, int]]]] = []
         costs: list[float] = []
         for run in range(runs):
             cohort, flow, cost = _run_counts(scenario, entropy, run)
             costs.append(cost)
             total = cohort + flow
-            for chunk, start in enumerate(range(0, max(total, 1), chunk_size)):
-                end = min(total, start + chunk_size)
+            blocks: list[tuple[int, int, int]] = []
+            for block, start in enumerate(range(0, max(total, 1), STREAM_BLOCK)):
+                end = min(total, start + STREAM_BLOCK)
                 in_cohort = max(0, min(end, cohort) - start)
-                tasks.append((run, chunk, in_cohort, end - start - in_cohort))
+                blocks.append((block, in_cohort, end - start - in_cohort))
+            tasks.extend(
+                (run, blocks[first : first + per_task]) for first in range(0, len(blocks), per_task)
+            )
 
-        def work(task: tuple[int, int, int, int]) -> Tally:
-            run, chunk, in_cohort, in_flow = task
-            seed_of_chunk = np.random.SeedSequence(entropy, spawn_key=(run, 1, chunk))
-            return _chunk(plan, seed_of_chunk, in_cohort, in_flow, periods, period_days)
+        def work(task: tuple[int, list[tuple[int, int, int]]]) -> list[Tally]:
+            run, blocks = task
+            return [
+                _chunk(
+                    plan,
+                    np.random.SeedSequence(entropy, spawn_key=(run, 1, block)),
+                    in_cohort,
+                    in_flow,
+                    periods,
+                    period_days,
+                )
+                for block, in_cohort, in_flow in blocks
+            ]
 
         tallies = [Tally(plan, periods, period_days) for _ in range(runs)]
-        for (run, *_), tally in zip(tasks, _ordered(workers, work, tasks), strict=True):
-            tallies[run].add(tally)
+        for (run, _), block_tallies in zip(tasks, _ordered(workers, work, tasks), strict=True):
+            for tally in block_tallies:
+                tallies[run].add(tally)
         for tally, cost in zip(tallies, costs, strict=True):
             tally.cost = cost
-    return _result(scenario, plan, tallies, entropy, chunk_size, period_days)
+    effective = max(1, -(-chunk_size // STREAM_BLOCK)) * STREAM_BLOCK
+    return _result(scenario, plan, tallies, entropy, effective, period_days)
 
 
 def _percentile(histogram: Ints, bin_days: float, q: float) -> float:

@@ -197,13 +197,13 @@ class MonteCarloResult:
 
     Every quantity per run (leads, won, win rate, revenue, cost, stays per stage) is a
     :class:`Band` over the runs; days to win pool every won deal of every run. Run it again with
-    the same ``seed`` and ``chunk_size`` to get the same numbers, whatever the thread count.
+    the same ``seed`` to get the same numbers, whatever the chunk size or thread count.
 
     Attributes:
         scenario: the scenario simulated.
         runs: how many independent runs.
         seed: the seed (the root entropy); pass it back to reproduce the result.
-        chunk_size: how many leads one chunk simulates.
+        chunk_size: how many leads one chunk (one task for a thread) simulated, in whole blocks.
         leads, won, win_rate, revenue, cost: bands across runs.
         lost_waiting: leads that went cold waiting for sales capacity (zero without capacity).
         days_to_win: days from arrival to win over every won deal.
