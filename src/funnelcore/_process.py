@@ -634,7 +634,7 @@ class SalesProcess(Generic[S]):
         new = _new(result_type)
         _set_facts(new, deal._facts)
         _set_stage(new, to)
-        _set_changes(new, (*changes, stage, to, by, at, reason, evidence))
+        _set_changes(new, changes + (stage, to, by, at, reason, evidence))
         _set_history(new, None)
         return new
 
