@@ -204,26 +204,44 @@ FLOOR_TABLE = {
 }
 
 
+def floor_build(n: int) -> list[Row]:
+    return [Row(f"D{i}", PATH[0]) for i in range(n)]
+
+
+def floor_drive(rows: list[Row]) -> list[Row]:
+    table = FLOOR_TABLE
+    evolve = attrs.evolve
+    out = []
+    for row in rows:
+        for trigger in TRIGGERS:
+            row = evolve(row, stage=table[row.stage, trigger])
+        out.append(row)
+    return out
+
+
+def interleaved(n: int, repeats: int = 5) -> tuple[float, float]:
+    """Per-move time of funnelcore and of the floor, measured turn about (best of ``repeats``).
+
+    On a shared machine the load drifts; timing the two in alternation keeps their ratio honest.
+    """
+    opened = funnelcore_open(make_leads(n))
+    rows = floor_build(n)
+    ours = theirs = float("inf")
+    for _ in range(repeats):
+        ours = min(ours, timed(lambda: funnelcore_drive(opened))[0])
+        theirs = min(theirs, timed(lambda: floor_drive(rows))[0])
+    scale = 1e6 / (n * MOVES_PER_DEAL)
+    return ours * scale, theirs * scale
+
+
 def floor(n: int) -> tuple[float, float]:
-    def build() -> list[Row]:
-        return [Row(f"D{i}", PATH[0]) for i in range(n)]
-
-    def drive(rows: list[Row]) -> list[Row]:
-        table = FLOOR_TABLE
-        evolve = attrs.evolve
-        out = []
-        for row in rows:
-            for trigger in TRIGGERS:
-                row = evolve(row, stage=table[row.stage, trigger])
-            out.append(row)
-        return out
-
-    rows = build()
+    build, drive = floor_build, floor_drive
+    rows = build(n)
     seconds = best_of(3, lambda: timed(lambda: drive(rows))[0])
     gc.collect()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
-    kept = drive(build())
+    kept = drive(build(n))
     used = tracemalloc.get_traced_memory()[0] - base
     tracemalloc.stop()
     assert all(r.stage == PATH[-1] for r in kept)
@@ -246,6 +264,8 @@ def main() -> None:
     a_move, a_bytes = machine_per_deal(m)
     b_move, b_setup = shared_machine(m)
     c_move, c_bytes = floor(n)
+    # The headline per-move numbers: funnelcore and the floor timed turn about.
+    fc["move_us"], c_move = interleaved(n)
 
     def row(label: str, move_us: float | None, bytes_per_deal: float | None) -> None:
         move = "" if move_us is None else f"{move_us:.2f}"
@@ -269,8 +289,15 @@ def main() -> None:
     ratio_a, ratio_c = fc["bytes"] / a_bytes, fc["bytes"] / c_bytes
     print(f"memory, funnelcore / (a): {ratio_a:.3f}; / (c) floor: {ratio_c:.1f}")
     print()
+    # The issue measured the floor at 0.84 us/move on a quiet machine; this machine's load moves
+    # both numbers together, so the ratio carries over (an estimate, labelled as one).
+    print(
+        f"per move at the issue's floor of 0.84 us (estimate from the ratio): "
+        f"{0.84 * fm / c_move:.2f} us"
+    )
+    print()
     verdicts = [
-        ("per validated move <= 1.5 us", fc["move_us"] <= 1.5),
+        ("per validated move <= 1.5 us (measured here)", fc["move_us"] <= 1.5),
         ("<= 1 KB per deal incl. 8-change history", fc["bytes"] <= 1024),
         (f"{n:,} deals created in < 0.5 s", fc["create_s"] < 0.5 * n / 100_000),
     ]
