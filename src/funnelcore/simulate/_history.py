@@ -64,7 +64,8 @@ def tracks(source: object, process: SalesProcess[Any], *, what: str = "deals") -
         # reported there, each with its 1-based row number).
         from funnelcore._eventlog import read_log
 
-        rows = read_log(source, process=process, backend="rows")
+        path = cast("str | os.PathLike[str]", source)
+        rows = read_log(path, process=process, backend="rows")
         return _from_rows(rows, process, what)
     if isinstance(source, bytes) or source is None:
         raise SimulationInputError(
