@@ -1,8 +1,9 @@
 """Funnel metrics per stage and per group: conversion, time in stage, win rate, velocity, pipeline.
 
-Every function takes a log (a dataframe with the canonical columns, or a CSV / JSON Lines path) and
-a process, and returns a frame of the caller's type. The numbers assume a log that follows the
-process (run the audit first): every deal starts at the entry stage and moves along edges.
+Every function takes a log (a dataframe with the canonical columns - PySpark included - or a CSV /
+JSON Lines path) and a process, and returns a frame of the caller's type. The numbers assume a log
+that follows the process (run the audit first): every deal starts at the entry stage and moves
+along edges.
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ def stage_conversion(log: Any, process: SalesProcess[Any], *, by: str | None = N
             deal belongs to the one value its events carry; events without a value are fine.
 
     Returns:
-        A frame of the caller's type (Polars for a path).
+        A frame of the caller's type (Polars for a path). For a PySpark DataFrame the work runs on
+        Spark and the result is a Spark DataFrame in the log's own session.
 
     Raises:
         MetricsInputError: a needed column is missing, a stage is not in the process, a deal id

@@ -21,7 +21,7 @@ import narwhals as nw
 
 from funnelcore import _columns as col
 from funnelcore._process import SalesProcess
-from funnelcore.analytics._frames import Source, collect_rows
+from funnelcore.analytics._frames import Source, collect_rows, time_problem
 from funnelcore.errors import MetricsInputError, UnknownStageError
 
 __all__ = ["Cell", "Layout", "Measures", "count_reached", "layout", "measure", "stage_of"]
@@ -207,7 +207,7 @@ def _group_columns(source: Source, by: str | None) -> list[nw.Expr]:
 def _refuse_conflicts(frame: nw.LazyFrame[Any], by: str, at_from_text: bool) -> None:
     """Name a few deals whose events disagree on the breakdown column."""
     rows = collect_rows(
-        frame.filter(nw.col(_CONFLICT))
+        frame.filter(nw.col(_CONFLICT) > 0)
         .select(nw.col(col.DEAL_ID).cast(nw.String()))
         .unique()
         .sort(col.DEAL_ID)
@@ -223,12 +223,22 @@ def _refuse_conflicts(frame: nw.LazyFrame[Any], by: str, at_from_text: bool) -> 
     )
 
 
-def _check_nulls(source: Source, columns: Sequence[str]) -> None:
-    """Refuse events without a deal id, stage or time (the audit names them row by row)."""
+def _check_nulls(source: Source, columns: Sequence[str], *extra: nw.Expr) -> dict[str, Any]:
+    """Refuse events without a deal id, stage or time (the audit names them row by row).
+
+    With ``at`` among ``columns`` the same pass runs the source's checks of its times. Returns
+    the values of the ``extra`` aggregations (and the counts).
+    """
+    times = source.time_checks if col.AT in columns else ()
     row = collect_rows(
-        source.frame.select(*(nw.col(name).null_count().alias(name) for name in columns)),
+        source.frame.select(
+            *(nw.col(name).null_count().alias(name) for name in columns), *times, *extra
+        ),
         at_from_text=source.at_from_text,
     )[0]
+    problem = time_problem(row) if times else None
+    if problem is not None:
+        raise MetricsInputError(problem, column=col.AT)
     what = {col.DEAL_ID: "deal id", col.STAGE: "stage", col.AT: "time"}
     for name in columns:
         if row[name]:
@@ -236,6 +246,7 @@ def _check_nulls(source: Source, columns: Sequence[str]) -> None:
                 f"{row[name]} event(s) have no {what.get(name, name)}; audit the log to find them",
                 column=name,
             )
+    return row
 
 
 def _group_key(row: dict[str, Any], by: str | None) -> Any:
@@ -243,7 +254,12 @@ def _group_key(row: dict[str, Any], by: str | None) -> Any:
 
 
 def _conflict_column() -> nw.Expr:
-    return (~nw.col(_GROUP).is_null() & (nw.col(_GROUP) != nw.col(_GROUP_MIN))).alias(_CONFLICT)
+    """1 for an event whose deal has two values in the breakdown column, else 0.
+
+    A number, not a boolean: it is summed per group, and Spark sums no booleans.
+    """
+    conflict = ~nw.col(_GROUP).is_null() & (nw.col(_GROUP) != nw.col(_GROUP_MIN))
+    return conflict.cast(nw.Int64()).alias(_CONFLICT)
 
 
 def sorted_groups(groups: Iterable[Any]) -> list[Any]:
@@ -320,6 +336,8 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
 
 
 def _rank_column(positions: dict[str, int]) -> nw.Expr:
+    if not positions:  # an empty log (Spark cannot type an empty map)
+        return nw.lit(-1, nw.Int64()).alias(_RANK)
     return (
         nw.col(col.STAGE)
         .replace_strict(positions, default=-1, return_dtype=nw.Int64())
@@ -403,14 +421,22 @@ def measure(
     shape = layout(process)
     _check_by(source, by)
     frame = source.frame
-    _check_nulls(source, (col.DEAL_ID, col.STAGE, col.AT))
+    if source.micros is None:
+        _check_nulls(source, (col.DEAL_ID, col.STAGE, col.AT))
+        elapsed = (nw.col(col.AT) - nw.col(col.AT).min()).dt.total_microseconds()
+    else:
+        # Spark: the first event's time comes back with the null counts (a minimum broadcast
+        # over the whole log would pull it into one partition); the same integer arithmetic.
+        origin = _check_nulls(
+            source,
+            (col.DEAL_ID, col.STAGE, col.AT),
+            nw.col(source.micros).min().alias("__fc_origin"),
+        )["__fc_origin"]
+        elapsed = nw.col(source.micros) - (origin or 0)
     names = collect_rows(frame.select(col.STAGE).unique(), at_from_text=source.at_from_text)
     positions = _stage_positions(process, {row[col.STAGE] for row in names})
     order = [_T, _RANK]
-    frame = frame.with_columns(
-        _rank_column(positions),
-        ((nw.col(col.AT) - nw.col(col.AT).min()).dt.total_microseconds() / _DAY_US).alias(_T),
-    )
+    frame = frame.with_columns(_rank_column(positions), (elapsed / _DAY_US).alias(_T))
     start_expr = (
         nw.when(nw.col(_RANK) == start).then(nw.col(_T)).otherwise(None)
         if start is not None
@@ -449,7 +475,7 @@ def measure(
         days.median().alias("median_days"),
         days.quantile(0.9, interpolation="linear").alias("p90_days"),
         days.sum().alias("stay_days"),
-        last.sum().alias("current"),
+        nw.col(_LAST_T).count().alias("current"),  # one per deal: its latest event
         cycle.count().alias("cycles"),
         cycle.mean().alias("cycle_mean"),
         cycle.median().alias("cycle_median"),
