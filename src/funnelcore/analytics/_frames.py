@@ -27,6 +27,7 @@ except ModuleNotFoundError as error:  # pragma: no cover - exercised without the
     ) from error
 
 from funnelcore import _columns as col
+from funnelcore.analytics._shape import check_columns
 from funnelcore.errors import MetricsInputError
 
 __all__ = ["MICROS", "Kind", "Source", "as_frame", "collect_rows", "read_log_file", "time_problem"]
@@ -108,21 +109,15 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
         frame: nw.DataFrame[Any] | nw.LazyFrame[Any] | nw.Series[Any] = nw.from_native(native)
     except TypeError as error:
         raise TypeError(
-            f"expected a dataframe (pandas, Polars, DuckDB, PyArrow, ...) or a file path, "
-            f"got {type(native).__name__}"
+            "expected a dataframe (pandas, Polars, DuckDB, PyArrow, ...), a file path or a list "
+            f"of row dicts, got {type(native).__name__}"
         ) from error
     if isinstance(frame, nw.Series):
         raise TypeError(f"expected a dataframe, got a series ({type(native).__name__})")
     build = _builder(frame)
     lazy = _engine_frame(frame)
     schema = lazy.collect_schema()
-    missing = [name for name in needed if name not in schema]
-    if missing:
-        raise MetricsInputError(
-            f"the log has no column {', '.join(repr(m) for m in missing)}; "
-            f"its columns are {', '.join(schema.names())}",
-            column=missing[0],
-        )
+    check_columns(schema.names(), needed)
     fixes: list[nw.Expr] = []
     at_from_text = False
     micros: str | None = None
