@@ -122,7 +122,8 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
     at_from_text = False
     micros: str | None = None
     time_checks: tuple[nw.Expr, ...] = ()
-    if col.AT in schema and lazy.implementation.is_pyspark():
+    spark = lazy.implementation.is_pyspark() or lazy.implementation.is_pyspark_connect()
+    if col.AT in schema and spark:
         lazy, time_checks = _spark_times(lazy)
         micros = MICROS
     elif col.AT in schema:
@@ -287,8 +288,8 @@ def _builder(
                 return table.lazy(backend=backend, session=session).to_native()
             return table.lazy(backend=backend).to_native()
         except (ValueError, TypeError, NotImplementedError, AssertionError):
-            # A lazy backend narwhals cannot build from local data (e.g. Spark): hand back a
-            # PyArrow table, which every backend reads.
+            # A lazy backend narwhals cannot build from local data: hand back a PyArrow table,
+            # which every backend reads.
             return table.to_native()
 
     return build

@@ -5,8 +5,9 @@ engine (``_measure``), by the same rules, so every metric built on them gives th
 
 * each deal's events are ordered by time, ties by stage position; an event's stay lasts until the
   deal's next event, and its latest event says where it is now;
-* times are taken in microseconds from the log's first event and divided into days, as the
-  vectorised engine does, so the days come out as the same floating-point numbers;
+* times are taken in whole microseconds from the log's first event and divided into days, as
+  the vectorised engine does (on pandas and Spark to the same floating-point number; Polars
+  multiplies by the reciprocal, which can differ in the last bit);
 * quantiles interpolate linearly between the two nearest stays.
 
 It runs on a list of row mappings (what ``read_log(..., backend="rows")`` gives), and on a CSV or
