@@ -141,6 +141,23 @@ def complex_scenarios(draw: st.DrawFn, *, max_leads: int = 2_000) -> Scenario:
 
 LOG_START = datetime(2026, 1, 5, 9, 0)
 
+#: A custom process without loops: a chain to WON, LOST from every open stage.
+CHAIN = SalesProcess.from_mapping(
+    {
+        "name": "chain",
+        "stages": ["inquiry", "meeting", "demo", "offer", "won", "lost"],
+        "entry": "inquiry",
+        "won": "won",
+        "lost": "lost",
+        "moves": [
+            {"name": "meet", "from": "inquiry", "to": "meeting", "by": ["sales"]},
+            {"name": "show", "from": "meeting", "to": "demo", "by": ["sales"]},
+            {"name": "offer", "from": "demo", "to": "offer", "by": ["sales"]},
+            {"name": "win", "from": "offer", "to": "won", "by": ["sales"]},
+        ],
+    }
+)
+
 
 @st.composite
 def legal_logs(
@@ -189,6 +206,23 @@ def legal_logs(
             columns["value"].append(value if position == 0 else None)
             columns["group"].append(group if position == 0 else None)
     return columns
+
+
+def legal_log_frame(columns: dict[str, list[Any]]) -> Any:
+    """A log of :func:`legal_logs` as a Polars DataFrame with its column types."""
+    import polars as pl
+
+    return pl.DataFrame(
+        columns,
+        schema={
+            "deal_id": pl.String,
+            "stage": pl.String,
+            "at": pl.Datetime("us"),
+            "actor": pl.String,
+            "value": pl.Float64,
+            "group": pl.String,
+        },
+    )
 
 
 # -- event logs and their audit --------------------------------------------------------------

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import sys
 from collections.abc import Mapping
 from datetime import date, datetime
 from importlib import resources
-from typing import Any, Final, final
+from typing import Any, Final, cast, final
 
 import attrs
 
@@ -141,7 +142,8 @@ def import_crm_snapshot(
     dropped or invented silently: an event whose date is missing keeps an empty ``at`` (the audit
     reports it as malformed) and gets a note, and so does a row whose stage is unknown (kept as one
     event with that stage). Every other column of the export is copied to each of the deal's
-    events; ``value`` goes on every event of the deal.
+    events; ``value`` (parsed as a number when the export holds text) goes on every event of the
+    deal, and the metrics read one value per deal, its latest.
 
     Args:
         source: the export: a CSV/JSON Lines path, rows, or a dataframe.
@@ -189,15 +191,21 @@ def import_crm_snapshot(
         raw_stage = columns[mapping.stage][index]
         shared = {name: columns[name][index] for name in extras}
         name = None if mapping.actor_name is None else columns[mapping.actor_name][index]
-        value = None if mapping.value is None else columns[mapping.value][index]
-        common = {
-            C.ACTOR: mapping.role.value,
-            C.ACTOR_NAME: None if blank(name) else name,
-            C.VALUE: None if blank(value) else value,
-        }
 
         def note(message: str, row: int = row_number, deal: str | None = deal_id) -> None:
             notes.append(SnapshotNote(row, deal, message))
+
+        value: object = None
+        if mapping.value is not None:
+            cell = columns[mapping.value][index]
+            value = _number(cell)
+            if value is None and not blank(cell):
+                note(f"{mapping.value} {cell!r} is not a number; the deal has no value")
+        common = {
+            C.ACTOR: mapping.role.value,
+            C.ACTOR_NAME: None if blank(name) else name,
+            C.VALUE: value,
+        }
 
         dated: dict[str, datetime | None] = {}
         for stage_value, column in mapping.dates.items():
@@ -248,6 +256,19 @@ def import_crm_snapshot(
             rows.append(_event(deal_id, stage_value, at, previous, common, shared))
             previous = stage_value
     return SnapshotImport(_like(rows, source, kind), tuple(notes))
+
+
+def _number(cell: object) -> float | int | None:
+    """A value cell as a number (a file's cells are text); ``None`` when it holds no number."""
+    if blank(cell) or isinstance(cell, bool):
+        return None
+    if isinstance(cell, (int, float)):
+        return cell if math.isfinite(cell) else None
+    try:  # text, Decimal, numpy scalars
+        number = float(cast("Any", cell.strip() if isinstance(cell, str) else cell))
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _event(

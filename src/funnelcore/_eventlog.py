@@ -122,7 +122,7 @@ def read_log(
         columns = load_columns(source, mapping)
         if not keep_malformed:
             _raise_malformed(audit_columns(columns, rules).violations, label)
-        return _normalised_rows(columns, rules if process is not None else None)
+        return _normalised_rows(columns, rules if process is not None else None, label)
     from funnelcore._log_frames import audit_frame, canonical_frame
 
     if not keep_malformed:
@@ -144,8 +144,11 @@ def _raise_malformed(violations: Iterable[Any], label: str) -> None:
         raise InvalidLogError(f"cannot read event log {label}", malformed)
 
 
-def _normalised_rows(columns: Columns, rules: ProcessRules | None) -> list[dict[str, Any]]:
+def _normalised_rows(
+    columns: Columns, rules: ProcessRules | None, label: str
+) -> list[dict[str, Any]]:
     deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
+    values = _numbers(columns.data[C.VALUE], label) if C.VALUE in columns.data else None
     moments, _, aware = timestamps(columns.data[C.AT])
     stages = columns.data[C.STAGE]
     actors = texts_of(columns.data[C.ACTOR])
@@ -161,8 +164,36 @@ def _normalised_rows(columns: Columns, rules: ProcessRules | None) -> list[dict[
         stage = stages[index]
         if rules is not None and isinstance(stage, str):
             row[C.STAGE] = rules.keys.get(stage.strip().lower(), stage)
+        if values is not None:
+            row[C.VALUE] = values[index]
         rows.append(row)
     return rows
+
+
+def _numbers(cells: list[Any], label: str) -> list[Any]:
+    """The ``value`` column with text parsed as numbers, as every engine reads it.
+
+    A file's cells are text; the canonical value is a number. Blank text is no value; text that
+    is not a number is refused with its rows (at most 20 shown), never turned into a silent null.
+    """
+    parsed: list[Any] = []
+    bad: list[str] = []
+    for row, cell in enumerate(cells, start=1):
+        if not isinstance(cell, str):
+            parsed.append(cell)
+            continue
+        text = cell.strip()
+        if not text:
+            parsed.append(None)
+            continue
+        try:
+            parsed.append(float(text))
+        except ValueError:
+            bad.append(f"row {row}: {cell!r}")
+            parsed.append(None)
+    if bad:
+        raise LogReadError(label, f"column 'value' must hold numbers ({', '.join(bad[:20])})")
+    return parsed
 
 
 def _ordered(names: Sequence[str]) -> list[str]:

@@ -13,41 +13,16 @@ from hypothesis import strategies as st
 
 from funnelcore import SalesProcess
 from funnelcore.analytics import stage_conversion, stage_funnel
-from tests.strategies import legal_logs
+from tests.strategies import CHAIN, legal_log_frame, legal_logs
 
 COMPLEX = SalesProcess.complex()
-#: A custom process without loops: a chain to WON, LOST from every open stage.
-CHAIN = SalesProcess.from_mapping(
-    {
-        "name": "chain",
-        "stages": ["inquiry", "meeting", "demo", "offer", "won", "lost"],
-        "entry": "inquiry",
-        "won": "won",
-        "lost": "lost",
-        "moves": [
-            {"name": "meet", "from": "inquiry", "to": "meeting", "by": ["sales"]},
-            {"name": "show", "from": "meeting", "to": "demo", "by": ["sales"]},
-            {"name": "offer", "from": "demo", "to": "offer", "by": ["sales"]},
-            {"name": "win", "from": "offer", "to": "won", "by": ["sales"]},
-        ],
-    }
-)
 PROCESSES = {"complex": COMPLEX, "chain": CHAIN, "simple": SalesProcess.simple()}
 SETTINGS = settings(max_examples=40, deadline=None)
 
 
 def frame(columns: dict[str, list[Any]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        columns,
-        schema={
-            "deal_id": pl.String,
-            "stage": pl.String,
-            "at": pl.Datetime("us"),
-            "actor": pl.String,
-            "value": pl.Float64,
-            "group": pl.String,
-        },
-    )
+    frame: pl.DataFrame = legal_log_frame(columns)
+    return frame
 
 
 @pytest.mark.parametrize("name", sorted(PROCESSES))

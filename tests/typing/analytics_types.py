@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -46,6 +47,13 @@ assert_type(weak_link("log.csv", process, reps=3, deals_per_rep=20), WeakLink)
 assert_type(campaign_portfolio("log.csv", process, {"webinar": 100.0}), CampaignPortfolio)
 assert_type(activity_funnel([]), ActivityFunnel)
 
-stage_funnel([{"deal_id": "a"}], process)  # type: ignore[call-overload]
+rows: list[dict[str, object]] = [{"deal_id": "a", "stage": "lead", "at": "2026-01-05"}]
+assert_type(stage_funnel(rows, process), list[dict[str, Any]])
+assert_type(funnel_summary(rows, process, by="campaign"), list[dict[str, Any]])
+assert_type(stage_conversion(rows, process), list[dict[str, Any]])
+assert_type(cycle_times(rows, process, start="proposal"), list[dict[str, Any]])
+
+pairs: list[tuple[str, str]] = [("a", "lead")]
+stage_funnel(pairs, process)  # type: ignore[arg-type]
 stage_funnel(frame, "complex")  # type: ignore[call-overload]
 weak_link("log.csv", process, reps=3)  # type: ignore[call-arg]

@@ -373,8 +373,8 @@ def test_a_timestamp_column_of_numbers_is_refused() -> None:
 
 
 def test_something_that_is_not_a_frame_is_a_type_error() -> None:
-    with pytest.raises(TypeError, match="expected a dataframe"):
-        stage_funnel([{"deal_id": "a"}], COMPLEX)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match=r"expected a dataframe .*, a file path or a list of row"):
+        stage_funnel({"deal_id": ["a"]}, COMPLEX)  # type: ignore[call-overload]
 
 
 def test_a_missing_file_is_refused(tmp_path: Any) -> None:

@@ -308,6 +308,9 @@ def test_a_crm_snapshot_becomes_an_event_log_with_notes(tmp_path: Path) -> None:
         "value",
     ]
     assert {"product", "account"} <= set(log.columns)
+    # the file's text cells become numbers, on every event of the deal
+    assert log.filter(pl.col("deal_id") == "W1")["value"].to_list() == [1054.0] * 3
+    assert log.schema["value"] == pl.Float64
     assert [str(note) for note in imported.notes] == [
         "row 4 deal 'P1': no date for the prospecting event (the export records none for this "
         "deal); pass as_of= to date it at the export",
@@ -324,6 +327,24 @@ def test_a_crm_snapshot_becomes_an_event_log_with_notes(tmp_path: Path) -> None:
     ]
     dated = import_crm_snapshot(path, as_of=date(2017, 12, 31))
     assert "P1" not in {note.deal_id for note in dated.notes}
+
+
+def test_a_snapshot_value_that_is_not_a_number_is_noted_and_left_out() -> None:
+    rows = [
+        {
+            "opportunity_id": "W1",
+            "sales_agent": "Moses Frase",
+            "deal_stage": "Won",
+            "engage_date": "2016-10-20",
+            "close_date": "2017-03-01",
+            "close_value": "1,054 EUR",
+        }
+    ]
+    imported = import_crm_snapshot(rows)
+    assert [row["value"] for row in imported.log] == [None, None, None]
+    assert [str(note) for note in imported.notes] == [
+        "row 1 deal 'W1': close_value '1,054 EUR' is not a number; the deal has no value"
+    ]
 
 
 def test_imported_clean_deals_replay_into_the_crm_process(tmp_path: Path) -> None:

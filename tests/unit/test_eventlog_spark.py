@@ -1,12 +1,11 @@
 """The same audit on a local PySpark session: results identical to the pandas path.
 
-One session for the whole module (Spark is slow to start); it runs in CI, where ``pyspark`` comes
-with the ``dev`` extra and Java 17 is on the machine.
+One session for the whole test run (the ``spark`` fixture of ``conftest.py``: Spark is slow to
+start); it runs in CI, where ``pyspark`` comes with the ``dev`` extra and Java 17 is on the machine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 
 from funnelcore import SalesProcess, audit, crm_process, read_log
 from tests.strategies import LOG_PROCESSES, messy_logs
+from tests.unit.spark_frames import spark_frame
 
 pyspark_sql = pytest.importorskip("pyspark.sql")  # the dev extra installs it: never skipped in CI
 T = pytest.importorskip("pyspark.sql.types")
@@ -27,30 +27,6 @@ COMPLEX = SalesProcess.complex()
 TEXT_SCHEMA = T.StructType(
     [T.StructField(name, T.StringType()) for name in ("deal_id", "stage", "at", "actor")]
 )
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("funnelcore-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-def _spark_frame(spark: Any, rows: list[dict[str, Any]], schema: Any, partitions: int = 3) -> Any:
-    """A Spark DataFrame over ``rows`` split into ``partitions``, keeping their order."""
-    names = schema.fieldNames()
-    data = spark.sparkContext.parallelize(
-        [tuple(row[n] for n in names) for row in rows], partitions
-    )
-    return spark.createDataFrame(data, schema)
 
 
 ROWS = [
@@ -83,7 +59,7 @@ def test_a_spark_text_log_audits_exactly_as_the_pandas_path(spark: Any) -> None:
         "after_terminal",
         "out_of_order",
     }
-    assert audit(_spark_frame(spark, ROWS, TEXT_SCHEMA), COMPLEX) == expected
+    assert audit(spark_frame(spark, ROWS, TEXT_SCHEMA), COMPLEX) == expected
 
 
 def test_a_spark_timestamp_column_audits_as_the_pandas_one(spark: Any) -> None:
@@ -108,7 +84,7 @@ def test_a_spark_timestamp_column_audits_as_the_pandas_one(spark: Any) -> None:
     )
     expected = audit(pd.DataFrame(rows), COMPLEX)
     assert [(v.row, v.rule) for v in expected.violations] == [(2, "out_of_order"), (3, "malformed")]
-    assert audit(_spark_frame(spark, rows, schema, partitions=2), COMPLEX) == expected
+    assert audit(spark_frame(spark, rows, schema, partitions=2), COMPLEX) == expected
 
 
 def test_a_csv_read_by_spark_audits_as_the_same_file_read_by_funnelcore(
@@ -121,7 +97,7 @@ def test_a_csv_read_by_spark_audits_as_the_same_file_read_by_funnelcore(
 
 
 def test_read_log_on_spark_returns_a_spark_frame_in_canonical_columns(spark: Any) -> None:
-    frame = _spark_frame(spark, ROWS[:2], TEXT_SCHEMA, partitions=1).withColumnRenamed(
+    frame = spark_frame(spark, ROWS[:2], TEXT_SCHEMA, partitions=1).withColumnRenamed(
         "deal_id", "id"
     )
     result = read_log(
@@ -152,7 +128,7 @@ def test_spark_agrees_with_the_pandas_path_on_any_log(
         process,
         engine="python",
     )
-    assert audit(_spark_frame(spark, rows, TEXT_SCHEMA), process) == expected
+    assert audit(spark_frame(spark, rows, TEXT_SCHEMA), process) == expected
 
 
 def test_the_crm_process_runs_on_spark(spark: Any) -> None:
@@ -160,5 +136,5 @@ def test_the_crm_process_runs_on_spark(spark: Any) -> None:
         {"deal_id": "A", "stage": "Prospecting", "at": "2016-10-20", "actor": "sales"},
         {"deal_id": "A", "stage": "Won", "at": "2016-10-21", "actor": "sales"},
     ]
-    report = audit(_spark_frame(spark, rows, TEXT_SCHEMA, partitions=1), crm_process())
+    report = audit(spark_frame(spark, rows, TEXT_SCHEMA, partitions=1), crm_process())
     assert [(v.row, v.rule) for v in report.violations] == [(2, "illegal_move")]

@@ -44,6 +44,7 @@ def test_the_example_measures_a_tiny_export(tmp_path: Path) -> None:
         start = lines.index(title)
         return next(line.split() for line in lines[start + 3 :] if line.split()[:1] == [first])
 
+    assert "audit: clean: 12 rows, 5 deals, no violations" in lines
     assert row("Overall", "5") == ["5", "2", "2", "1", "66.7%", "2,000.00"]
     assert row("Days from engaging to close", "won") == ["won", "2", "15.0", "15.0", "19.0"]
     assert row("Days from engaging to close", "lost") == ["lost", "1", "4.0", "4.0", "4.0"]
@@ -57,6 +58,28 @@ def test_the_example_measures_a_tiny_export(tmp_path: Path) -> None:
         "  - sales_agent 'Cy' in 1 deals is not in teams",
         "  - account is empty in 1 deals",
     ]
+
+
+def test_the_example_reports_what_the_import_and_the_audit_find(tmp_path: Path) -> None:
+    """A deal closed before it was engaged fails the audit; one won without a date gets a note."""
+    export = tiny_export(tmp_path)
+    pipeline = export / "sales_pipeline.csv"
+    pipeline.write_text(
+        pipeline.read_text()
+        + "O6,Ann,GTX Pro,Acme,Lost,2017-02-10,2017-02-01,0\n"
+        + "O7,Ann,GTX Pro,Acme,Won,2017-02-10,,\n"
+    )
+    result = run(str(export))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert (
+        "  import: row 7 deal 'O7': the deal reached won but close_date is empty; "
+        "the event has no date"
+    ) in lines
+    assert "audit: 2 violations in 18 rows, 7 deals: 1 malformed, 1 out_of_order" in lines
+    assert "measuring the 5 deals the audit passes" in lines
+    overall = lines[lines.index("Overall") + 3].split()
+    assert overall == ["5", "2", "2", "1", "66.7%", "2,000.00"]  # as without O6 and O7
 
 
 def test_the_example_runs_on_its_built_in_sample() -> None:

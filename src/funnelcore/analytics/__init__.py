@@ -2,15 +2,16 @@
 
 Seed 001: "how many cold calls lead to how many meetings, leads to how many product
 demonstrations"; seed 002: "locate your weak link". Every metric takes an event log - any
-dataframe narwhals understands (pandas, Polars eager or lazy, a DuckDB relation, a PyArrow table)
-with the canonical columns ``deal_id``, ``stage``, ``at`` (and optionally ``value``, ``campaign``,
-``source`` and your own columns), or the path of a CSV / JSON Lines file - and returns frames in
-the caller's frame type. The work runs in the log's own engine; only a few numbers per stage come
-back to Python.
+dataframe narwhals understands (pandas, Polars eager or lazy, a DuckDB relation, a PyArrow table;
+a PySpark DataFrame for the metrics built on stages) with the canonical columns ``deal_id``,
+``stage``, ``at`` (and optionally ``value``, ``campaign``, ``source`` and your own columns), or the
+path of a CSV / JSON Lines file - and returns frames in the caller's frame type. The work runs in
+the log's own engine; only a few numbers per stage come back to Python.
 
 Importing this package is light: the dataframe libraries load when a function first runs. They come
 with the ``analytics`` extra (``pip install funnelcore[analytics]``); the charts need the ``plot``
-extra.
+extra. Without the extra, the metrics still measure a list of row dicts (or a CSV / JSON Lines
+file) in plain Python and return lists of dicts.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, TypeAlias, cast
+from typing import Any, Final, Literal, TypeAlias, cast
 
 import attrs
 
@@ -27,9 +27,10 @@ except ModuleNotFoundError as error:  # pragma: no cover - exercised without the
     ) from error
 
 from funnelcore import _columns as col
+from funnelcore.analytics._shape import check_columns
 from funnelcore.errors import MetricsInputError
 
-__all__ = ["Kind", "Source", "as_frame", "collect_rows", "read_log_file"]
+__all__ = ["MICROS", "Kind", "Source", "as_frame", "collect_rows", "read_log_file", "time_problem"]
 
 #: The type of a result column: text, whole number or real number.
 Kind: TypeAlias = Literal["str", "int", "float"]
@@ -54,6 +55,15 @@ def read_log_file(path: str | os.PathLike[str]) -> Any:
     return read_log(path)
 
 
+#: On Spark: the column of ``at`` in microseconds since the epoch (narwhals has no duration
+#: arithmetic on Spark), and the counts of text times that are unusable or aware.
+MICROS: Final = "__fc_micros"
+_UNPARSEABLE: Final = "__fc_unparseable"
+_AWARE: Final = "__fc_aware"
+_NAIVE: Final = "__fc_naive"
+_DAY_US: Final = 86_400_000_000
+
+
 @attrs.frozen
 class Source:
     """A log ready for the engine.
@@ -63,12 +73,18 @@ class Source:
         build: turns result columns into the caller's frame type.
         has_value: whether the log has a ``value`` column.
         at_from_text: whether ``at`` was parsed from text (a parse error then surfaces on collect).
+        micros: the column holding ``at`` as microseconds since the epoch, for an engine without
+            duration arithmetic (Spark); ``None`` elsewhere, where ``at`` is subtracted directly.
+        time_checks: aggregations to run with the null check of ``at``; :func:`time_problem` reads
+            their values.
     """
 
     frame: nw.LazyFrame[Any]
     build: Callable[[Mapping[str, Sequence[Any]], Mapping[str, Kind]], Any]
     has_value: bool
     at_from_text: bool
+    micros: str | None = None
+    time_checks: tuple[nw.Expr, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -93,24 +109,24 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
         frame: nw.DataFrame[Any] | nw.LazyFrame[Any] | nw.Series[Any] = nw.from_native(native)
     except TypeError as error:
         raise TypeError(
-            f"expected a dataframe (pandas, Polars, DuckDB, PyArrow, ...) or a file path, "
-            f"got {type(native).__name__}"
+            "expected a dataframe (pandas, Polars, DuckDB, PyArrow, ...), a file path or a list "
+            f"of row dicts, got {type(native).__name__}"
         ) from error
     if isinstance(frame, nw.Series):
         raise TypeError(f"expected a dataframe, got a series ({type(native).__name__})")
     build = _builder(frame)
     lazy = _engine_frame(frame)
     schema = lazy.collect_schema()
-    missing = [name for name in needed if name not in schema]
-    if missing:
-        raise MetricsInputError(
-            f"the log has no column {', '.join(repr(m) for m in missing)}; "
-            f"its columns are {', '.join(schema.names())}",
-            column=missing[0],
-        )
+    check_columns(schema.names(), needed)
     fixes: list[nw.Expr] = []
     at_from_text = False
-    if col.AT in schema:
+    micros: str | None = None
+    time_checks: tuple[nw.Expr, ...] = ()
+    spark = lazy.implementation.is_pyspark() or lazy.implementation.is_pyspark_connect()
+    if col.AT in schema and spark:
+        lazy, time_checks = _spark_times(lazy)
+        micros = MICROS
+    elif col.AT in schema:
         at_type = schema[col.AT]
         if isinstance(at_type, nw.Datetime):
             pass
@@ -143,7 +159,87 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
             raise MetricsInputError(f"must hold numbers, not {value_type}", column=col.VALUE)
     if fixes:
         lazy = lazy.with_columns(*fixes)
-    return Source(frame=lazy, build=build, has_value=has_value, at_from_text=at_from_text)
+    return Source(
+        frame=lazy,
+        build=build,
+        has_value=has_value,
+        at_from_text=at_from_text,
+        micros=micros,
+        time_checks=time_checks,
+    )
+
+
+def _spark_times(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], tuple[nw.Expr, ...]]:
+    """Add ``at`` in microseconds since the epoch, computed by Spark itself.
+
+    Timestamps give their instant; naive timestamps and dates give their wall-clock time read as
+    UTC (so no session time zone or daylight saving moves them, as on every other engine). Text
+    is parsed on Spark by the grammar of the audit (``_timestamps.PATTERN``): ``at`` becomes null
+    where it does not parse, and the counts returned say how many did not, and how many carry a
+    UTC offset and how many do not (a log may not mix them).
+
+    Raises:
+        MetricsInputError: ``at`` holds something else than timestamps, dates or text.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from funnelcore._log_frames import _spark_parse
+    from funnelcore._timestamps import TimestampProblem
+
+    native: Any = frame.to_native()
+    dtype = native.schema[col.AT].dataType
+    at = F.col(col.AT)
+    checks: tuple[nw.Expr, ...] = ()
+    if isinstance(dtype, T.TimestampType):
+        native = native.withColumn(MICROS, F.unix_micros(at))
+    elif isinstance(dtype, T.DateType):
+        native = native.withColumn(MICROS, F.unix_date(at).cast("long") * _DAY_US)
+    elif isinstance(dtype, T.TimestampNTZType):
+        # From the wall-clock fields, which no time zone touches (a cast to TIMESTAMP or a
+        # timestamp_diff would read them in the session's zone, across its daylight saving).
+        seconds = F.hour(at) * 3600 + F.minute(at) * 60
+        native = native.withColumn(
+            MICROS,
+            F.unix_date(at.cast("date")).cast("long") * _DAY_US
+            + seconds.cast("long") * 1_000_000
+            + (F.date_part(F.lit("SECOND"), at) * 1_000_000).cast("long"),
+        )
+    elif isinstance(dtype, T.StringType):
+        value, problem, aware, _ = _spark_parse(at)
+        parsed = problem == F.lit(TimestampProblem.OK)
+        native = native.withColumns(
+            {
+                MICROS: value,
+                col.AT: F.when(parsed, F.timestamp_micros(value)),
+                _UNPARSEABLE: (problem == F.lit(TimestampProblem.UNPARSEABLE)).cast("long"),
+                _AWARE: (parsed & aware).cast("long"),
+                _NAIVE: (parsed & ~aware).cast("long"),
+            }
+        )
+        checks = tuple(nw.col(name).sum().alias(name) for name in (_UNPARSEABLE, _AWARE, _NAIVE))
+    else:
+        raise MetricsInputError(
+            f"must hold datetimes, dates or ISO 8601 text, not {dtype.simpleString()}",
+            column=col.AT,
+        )
+    return nw.from_native(native).lazy(), checks
+
+
+def time_problem(row: Mapping[str, Any]) -> str | None:
+    """What is wrong with a log's text times, from the values of :attr:`Source.time_checks`."""
+    unparseable = row.get(_UNPARSEABLE) or 0
+    if unparseable:
+        return (
+            f"cannot parse as datetimes: {unparseable} event(s) hold text that is not an ISO 8601 "
+            "time; audit the log to find them"
+        )
+    if (row.get(_AWARE) or 0) and (row.get(_NAIVE) or 0):
+        return (
+            f"{row[_NAIVE]} event(s) have no UTC offset while {row[_AWARE]} have one: their "
+            "instants cannot be compared; audit the log to find them"
+        )
+    return None
 
 
 def _all_null(frame: nw.LazyFrame[Any], name: str) -> bool:
@@ -186,10 +282,14 @@ def _builder(
             return table.to_native()  # pragma: no cover - another eager backend
         try:
             backend: Any = implementation
+            if implementation.is_spark_like():
+                # a Spark DataFrame in the caller's own session, made from the few result rows
+                session = frame.to_native().sparkSession
+                return table.lazy(backend=backend, session=session).to_native()
             return table.lazy(backend=backend).to_native()
         except (ValueError, TypeError, NotImplementedError, AssertionError):
-            # A lazy backend narwhals cannot build from local data (e.g. Spark): hand back a
-            # PyArrow table, which every backend reads.
+            # A lazy backend narwhals cannot build from local data: hand back a PyArrow table,
+            # which every backend reads.
             return table.to_native()
 
     return build

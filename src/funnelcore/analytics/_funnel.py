@@ -1,14 +1,16 @@
 """Funnel metrics per stage and per group: conversion, time in stage, win rate, velocity, pipeline.
 
-Every function takes a log (a dataframe with the canonical columns, or a CSV / JSON Lines path) and
-a process, and returns a frame of the caller's type. The numbers assume a log that follows the
-process (run the audit first): every deal starts at the entry stage and moves along edges.
+Every function takes a log (a dataframe with the canonical columns - PySpark included -, a CSV /
+JSON Lines path, or a list of row dicts) and a process, and returns a frame of the caller's type
+(a list of dicts for rows: the plain-Python engine of ``_plain`` measures them). The numbers
+assume a log that follows the process (run the audit first): every deal starts at the entry stage
+and moves along edges.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from funnelcore._process import SalesProcess
@@ -17,8 +19,9 @@ if TYPE_CHECKING:
     import polars as pl
     from narwhals.typing import IntoFrameT
 
-    from funnelcore.analytics._frames import Kind, Source
-    from funnelcore.analytics._measure import Counts, Layout, Measures
+    from funnelcore.analytics._engines import Build
+    from funnelcore.analytics._frames import Kind
+    from funnelcore.analytics._shape import Counts, Layout, Measures
 
 __all__ = ["cycle_times", "funnel_summary", "stage_conversion", "stage_funnel"]
 
@@ -116,7 +119,7 @@ def _group_values(groups: Sequence[Any]) -> tuple[list[Any], Kind]:
 
 
 def _result(
-    source: Source,
+    build: Build,
     groups: Sequence[Any],
     by: str | None,
     columns: dict[str, Kind],
@@ -129,13 +132,17 @@ def _result(
         for row in rows_of(group):
             rows.append({by: label, **row} if by is not None else row)
     data, kinds = _frame(rows, columns, by, by_kind)
-    return source.build(data, kinds)
+    return build(data, kinds)
 
 
 def _counts(counts: Counts, group: Any) -> list[int]:
     return [counts.reached.get((group, index), 0) for index in range(len(counts.layout.names))]
 
 
+@overload
+def stage_conversion(
+    log: Sequence[Mapping[str, Any]], process: SalesProcess[Any], *, by: str | None = None
+) -> list[dict[str, Any]]: ...
 @overload
 def stage_conversion(
     log: IntoFrameT, process: SalesProcess[Any], *, by: str | None = None
@@ -158,14 +165,18 @@ def stage_conversion(log: Any, process: SalesProcess[Any], *, by: str | None = N
     * ``conversion_from_entry``: reached / reached(entry stage), the cumulative conversion.
 
     Args:
-        log: a dataframe with ``deal_id`` and ``stage`` columns, or a CSV / JSON Lines path.
+        log: a dataframe with ``deal_id`` and ``stage`` columns, a CSV / JSON Lines path, or a
+            list of row dicts.
         process: the process the log follows; stage names match its values or names, ignoring
             case.
         by: a column to break the funnel down by (source, campaign, sales agent, ...). Each
             deal belongs to the one value its events carry; events without a value are fine.
 
     Returns:
-        A frame of the caller's type (Polars for a path).
+        A frame of the caller's type (Polars for a path). For a PySpark DataFrame the work runs on
+        Spark and the result is a Spark DataFrame in the log's own session. For a list of row
+        dicts (and for a path when the ``analytics`` extra is not installed) the work runs in
+        plain Python and the result is a list of dicts with the same columns.
 
     Raises:
         MetricsInputError: a needed column is missing, a stage is not in the process, a deal id
@@ -177,20 +188,22 @@ def stage_conversion(log: Any, process: SalesProcess[Any], *, by: str | None = N
     >>> stage_conversion(log, SalesProcess.simple()).rows()
     [('lead', 2, 'won', 0.5, 1.0, 1), ('won', 1, None, None, 0.5, None), ('lost', 0, None, None, 0.0, None)]
     """  # noqa: E501
-    from funnelcore.analytics._frames import as_frame
-    from funnelcore.analytics._measure import count_reached
+    from funnelcore.analytics._engines import counted
 
-    source = as_frame(log, needed=("deal_id", "stage"))
-    counts = count_reached(source, process, by=by)
+    counts, build = counted(log, process, by=by)
     shape = counts.layout
 
     def rows_of(group: Any) -> list[dict[str, Any]]:
         reached = _counts(counts, group)
         return [_conversion_row(shape, reached, index) for index in range(len(shape.names))]
 
-    return _result(source, counts.groups, by, _CONVERSION_COLUMNS, rows_of)
+    return _result(build, counts.groups, by, _CONVERSION_COLUMNS, rows_of)
 
 
+@overload
+def stage_funnel(
+    log: Sequence[Mapping[str, Any]], process: SalesProcess[Any], *, by: str | None = None
+) -> list[dict[str, Any]]: ...
 @overload
 def stage_funnel(
     log: IntoFrameT, process: SalesProcess[Any], *, by: str | None = None
@@ -216,18 +229,17 @@ def stage_funnel(log: Any, process: SalesProcess[Any], *, by: str | None = None)
       is the weighted pipeline of :func:`funnel_summary`.
 
     Args:
-        log: a dataframe with ``deal_id``, ``stage`` and ``at`` (optional ``value``), or a path.
+        log: a dataframe with ``deal_id``, ``stage`` and ``at`` (optional ``value``), a path, or
+            a list of row dicts (see :func:`stage_conversion` for what comes back).
         process: the process the log follows.
         by: a column to break the funnel down by (see :func:`stage_conversion`).
 
     Raises:
         MetricsInputError: as :func:`stage_conversion`, or an event has no time.
     """
-    from funnelcore.analytics._frames import as_frame
-    from funnelcore.analytics._measure import measure
+    from funnelcore.analytics._engines import measured
 
-    source = as_frame(log)
-    measures = measure(source, process, by=by)
+    measures, build = measured(log, process, by=by)
     shape = measures.layout
 
     def rows_of(group: Any) -> list[dict[str, Any]]:
@@ -253,7 +265,7 @@ def stage_funnel(log: Any, process: SalesProcess[Any], *, by: str | None = None)
             rows.append(row)
         return rows
 
-    return _result(source, measures.groups, by, _FUNNEL_COLUMNS, rows_of)
+    return _result(build, measures.groups, by, _FUNNEL_COLUMNS, rows_of)
 
 
 def _summary_row(measures: Measures, group: Any) -> dict[str, Any]:
@@ -297,6 +309,10 @@ def _summary_row(measures: Measures, group: Any) -> dict[str, Any]:
 
 @overload
 def funnel_summary(
+    log: Sequence[Mapping[str, Any]], process: SalesProcess[Any], *, by: str | None = None
+) -> list[dict[str, Any]]: ...
+@overload
+def funnel_summary(
     log: IntoFrameT, process: SalesProcess[Any], *, by: str | None = None
 ) -> IntoFrameT: ...
 @overload
@@ -323,13 +339,11 @@ def funnel_summary(log: Any, process: SalesProcess[Any], *, by: str | None = Non
     Raises:
         MetricsInputError: as :func:`stage_funnel`.
     """
-    from funnelcore.analytics._frames import as_frame
-    from funnelcore.analytics._measure import measure
+    from funnelcore.analytics._engines import measured
 
-    source = as_frame(log)
-    measures = measure(source, process, by=by)
+    measures, build = measured(log, process, by=by)
     return _result(
-        source,
+        build,
         measures.groups,
         by,
         _SUMMARY_COLUMNS,
@@ -337,6 +351,14 @@ def funnel_summary(log: Any, process: SalesProcess[Any], *, by: str | None = Non
     )
 
 
+@overload
+def cycle_times(
+    log: Sequence[Mapping[str, Any]],
+    process: SalesProcess[Any],
+    *,
+    start: object = None,
+    by: str | None = None,
+) -> list[dict[str, Any]]: ...
 @overload
 def cycle_times(
     log: IntoFrameT,
@@ -364,7 +386,7 @@ def cycle_times(
     first event (its sales cycle).
 
     Args:
-        log: a dataframe or path, as :func:`stage_funnel`.
+        log: a dataframe, path or rows, as :func:`stage_funnel`.
         process: the process the log follows.
         start: the stage the clock starts at: a member, its value or its name.
         by: a breakdown column.
@@ -372,12 +394,11 @@ def cycle_times(
     Raises:
         MetricsInputError: as :func:`stage_funnel`, or ``start`` is not a stage of the process.
     """
-    from funnelcore.analytics._frames import as_frame
-    from funnelcore.analytics._measure import measure, stage_of
+    from funnelcore.analytics._engines import measured
+    from funnelcore.analytics._shape import stage_of
 
     start_index = None if start is None else stage_of(process, start)
-    source = as_frame(log)
-    measures = measure(source, process, by=by, start=start_index)
+    measures, build = measured(log, process, by=by, start=start_index)
     shape = measures.layout
 
     def rows_of(group: Any) -> list[dict[str, Any]]:
@@ -392,4 +413,4 @@ def cycle_times(
             for outcome in (shape.won, shape.lost)
         ]
 
-    return _result(source, measures.groups, by, _CYCLE_COLUMNS, rows_of)
+    return _result(build, measures.groups, by, _CYCLE_COLUMNS, rows_of)

@@ -264,15 +264,15 @@ def campaign_portfolio(
         MetricsInputError: a campaign in the log has no cost, a cost is negative, ``band`` is
             negative, or the log is unusable (as :func:`~funnelcore.analytics.stage_funnel`).
     """
-    from funnelcore.analytics._frames import as_frame
-    from funnelcore.analytics._measure import measure, stage_of
+    from funnelcore.analytics._engines import measured
+    from funnelcore.analytics._shape import stage_of
 
     if not is_real(band, low=0.0):
         raise MetricsInputError(f"band must be a number >= 0, got {band!r}")
     priced = _costs(costs)
     stage = default_qualified_stage(process) if qualified_stage is None else qualified_stage
     qualified_index = stage_of(process, stage)
-    measures = measure(as_frame(log), process, by=column)
+    measures, _ = measured(log, process, by=column)
     shape = measures.layout
     found = {str(group) for group in measures.groups if group is not None}
     unpriced = sorted(found - set(priced))

@@ -159,15 +159,14 @@ def weak_link(
             not a positive whole number; or a log that spans no time.
     """
     from funnelcore.analytics._checks import is_real, is_whole
-    from funnelcore.analytics._frames import as_frame
-    from funnelcore.analytics._measure import measure
+    from funnelcore.analytics._engines import measured
 
     for name, number in (("reps", reps), ("deals_per_rep", deals_per_rep)):
         if not is_whole(number, minimum=1):
             raise MetricsInputError(f"{name} must be a whole number >= 1, got {number!r}")
     if not is_real(idle_below, low=0.0, high=_SATURATED):
         raise MetricsInputError(f"idle_below must lie in [0, 1], got {idle_below!r}")
-    measures = measure(as_frame(log), process, by=None)
+    measures, _ = measured(log, process, by=None)
     shape = measures.layout
     window = measures.window_days
     leads = measures.deals(None)
