@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -490,3 +490,25 @@ def test_counts_refuse_events_without_id_or_stage_on_every_engine(
     }[engine]
     with pytest.raises(MetricsInputError, match=re.escape(message)):
         stage_conversion(native, COMPLEX)
+
+
+def test_events_at_the_same_time_are_ordered_by_stage_and_stay_zero_days() -> None:
+    """A deal's LEAD and LOST logged at the same moment (in that order or not) ends LOST.
+
+    Found by hypothesis: a window ordered by [time, stage] kept input order on ties, and a
+    difference of times divided into days gave -4e-16 instead of 0.
+    """
+    at = datetime(2026, 1, 8, 20, 0)
+    log = pl.DataFrame(
+        {
+            "deal_id": ["d0", "d1", "d0"],
+            "stage": ["lost", "lead", "lead"],
+            "at": [at, datetime(2026, 1, 5, 9, 0), at],
+            "actor": ["sales", "marketing", "marketing"],
+        }
+    )
+    rows = {row["stage"]: row for row in stage_funnel(log, COMPLEX).rows(named=True)}
+    assert (rows["lead"]["current"], rows["lost"]["current"]) == (1, 1)
+    assert rows["lead"]["stays"] == 1
+    assert rows["lead"]["median_days"] == 0.0
+    assert rows["lost"]["stays"] == 0

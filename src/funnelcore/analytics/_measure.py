@@ -50,6 +50,8 @@ _DAY_US: Final = 86_400_000_000
 # Private column names; a log column with one of these names is refused (see _check_by).
 _RANK: Final = "__fc_rank"
 _T: Final = "__fc_t"
+_ORDER: Final = "__fc_order"
+_E: Final = "__fc_elapsed_us"
 _NEXT: Final = "__fc_next"
 _FIRST: Final = "__fc_first"
 _START: Final = "__fc_start"
@@ -231,16 +233,24 @@ def measure(
         elapsed = nw.col(source.micros) - (origin or 0)
     names = collect_rows(frame.select(col.STAGE).unique(), at_from_text=source.at_from_text)
     positions = stage_positions(process, {row[col.STAGE] for row in names})
-    order = [_T, _RANK]
+    # One integer sort key: time, then stage position on a tie. (A window ordered by two keys,
+    # [time, rank], was not honoured on Polars through narwhals: ties came out in input order.)
+    order = [_ORDER]
     frame = frame.with_columns(_rank_column(positions), (elapsed / _DAY_US).alias(_T))
+    # Differences of times are taken on the integer microseconds, then turned into days, so
+    # equal times give exactly 0 days (a difference of two divided floats may not).
+    frame = frame.with_columns(
+        elapsed.alias(_E),
+        (elapsed * (len(process.stages) + 1) + nw.col(_RANK)).alias(_ORDER),
+    )
     start_expr = (
-        nw.when(nw.col(_RANK) == start).then(nw.col(_T)).otherwise(None)
+        nw.when(nw.col(_RANK) == start).then(nw.col(_E)).otherwise(None)
         if start is not None
-        else nw.col(_T)
+        else nw.col(_E)
     )
     frame = frame.with_columns(start_expr.alias(_START_AT))
     window = [
-        nw.col(_T).shift(-1).over(col.DEAL_ID, order_by=order).alias(_NEXT),
+        nw.col(_E).shift(-1).over(col.DEAL_ID, order_by=order).alias(_NEXT),
         nw.col(_START_AT).min().over(col.DEAL_ID).alias(_START),
         *_group_columns(source, by),
     ]
@@ -254,8 +264,8 @@ def measure(
     frame = frame.with_columns(*window)
     last = nw.col(_LAST)
     derived = [
-        (nw.col(_NEXT) - nw.col(_T)).alias(_DAYS),
-        nw.when(last).then(nw.col(_T) - nw.col(_START)).otherwise(None).alias(_CYCLE),
+        ((nw.col(_NEXT) - nw.col(_E)) / _DAY_US).alias(_DAYS),
+        nw.when(last).then((nw.col(_E) - nw.col(_START)) / _DAY_US).otherwise(None).alias(_CYCLE),
         nw.when(last).then(nw.col(_T)).otherwise(None).alias(_LAST_T),
     ]
     if source.has_value:
