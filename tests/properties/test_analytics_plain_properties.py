@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnelcore import SalesProcess, crm_process
 from funnelcore.analytics import cycle_times, funnel_summary, stage_conversion, stage_funnel
 from tests.strategies import CHAIN, legal_log_frame, legal_logs
+from tests.unit.analytics_story import close_to
 
 PROCESSES = [SalesProcess.complex(), SalesProcess.simple(), crm_process(), CHAIN]
 
@@ -23,16 +23,6 @@ PROCESSES = [SalesProcess.complex(), SalesProcess.simple(), crm_process(), CHAIN
 def rows_of(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
     names = list(columns)
     return [dict(zip(names, cells, strict=True)) for cells in zip(*columns.values(), strict=True)]
-
-
-def close_to(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            k: pytest.approx(v, rel=1e-12, abs=1e-12) if isinstance(v, float) else v
-            for k, v in r.items()
-        }
-        for r in rows
-    ]
 
 
 @st.composite

@@ -22,6 +22,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 START = datetime(2026, 3, 2, 9, 0)
 
 _DEALS: list[tuple[str, str, float | None, list[tuple[int, str]]]] = [
@@ -133,5 +135,17 @@ def rows_of(native: Any) -> list[dict[str, Any]]:
     rows = frame.rows(named=True)
     return [
         {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        for row in rows
+    ]
+
+
+def close_to(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with every float compared to 1e-12.
+
+    Engines may round the last bit differently: Polars divides by multiplying with the reciprocal,
+    Spark interpolates medians its own way.
+    """
+    return [
+        {k: pytest.approx(v, rel=1e-12) if isinstance(v, float) else v for k, v in row.items()}
         for row in rows
     ]

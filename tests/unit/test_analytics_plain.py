@@ -22,7 +22,7 @@ from funnelcore.analytics import (
     text_table,
     weak_link,
 )
-from tests.unit.analytics_story import rows_of, story_columns, story_polars
+from tests.unit.analytics_story import close_to, rows_of, story_columns, story_polars
 
 COMPLEX = SalesProcess.complex()
 METRICS = [stage_conversion, stage_funnel, funnel_summary, cycle_times]
@@ -35,13 +35,6 @@ def story_rows() -> list[dict[str, Any]]:
     columns = story_columns()
     names = list(columns)
     return [dict(zip(names, cells, strict=True)) for cells in zip(*columns.values(), strict=True)]
-
-
-def close_to(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {k: pytest.approx(v, rel=1e-12) if isinstance(v, float) else v for k, v in row.items()}
-        for row in rows
-    ]
 
 
 def story_file(directory: Path, suffix: str) -> Path:
