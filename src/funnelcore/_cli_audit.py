@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from funnelcore._audit import audit
-from funnelcore._cli_diagram import resolve_process
+from funnelcore._cli_diagram import add_process_option, resolve_process
 from funnelcore._mapping import ColumnMapping
 from funnelcore.errors import InvalidRecordError, LogReadError
 
@@ -24,12 +24,7 @@ def register(subparsers: Any) -> None:
         "input or arguments.",
     )
     parser.add_argument("file", metavar="FILE", help="the event log: .csv, .jsonl or .parquet")
-    parser.add_argument(
-        "--process",
-        default="complex",
-        metavar="complex|simple|FILE",
-        help="a preset or a .toml/.json process definition (default: complex)",
-    )
+    add_process_option(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="report format (text)"
     )

@@ -7,11 +7,14 @@ from typing import Any
 
 from funnelcore._process import SalesProcess
 
-__all__ = ["register", "resolve_process"]
+__all__ = ["add_process_option", "register", "resolve_process"]
 
 
 def resolve_process(spec: str) -> SalesProcess[Any]:
-    """The process named by a ``--process`` argument: ``complex``, ``simple`` or a file path.
+    """The process named by a ``--process`` argument: a preset name or a file path.
+
+    Presets: ``complex`` and ``simple`` (seed 000) and ``crm`` (the Prospecting > Engaging >
+    Won/Lost process of a CRM snapshot export, see ``crm_process``).
 
     Raises:
         ProcessDefinitionError: the file cannot be read or defines an unsound process.
@@ -20,7 +23,21 @@ def resolve_process(spec: str) -> SalesProcess[Any]:
         return SalesProcess.complex()
     if spec == "simple":
         return SalesProcess.simple()
+    if spec == "crm":
+        from funnelcore._crm import crm_process
+
+        return crm_process()
     return SalesProcess.load(spec)
+
+
+def add_process_option(parser: Any) -> None:
+    """Add the ``--process`` option every command that needs a process shares."""
+    parser.add_argument(
+        "--process",
+        default="complex",
+        metavar="complex|simple|crm|FILE",
+        help="a preset or a .toml/.json process definition (default: complex)",
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -28,12 +45,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "diagram", help="print a sales process as a Mermaid state diagram"
     )
-    parser.add_argument(
-        "--process",
-        default="complex",
-        metavar="complex|simple|FILE",
-        help="a preset or a .toml/.json process definition (default: complex)",
-    )
+    add_process_option(parser)
     parser.set_defaults(handler=_run)
 
 

@@ -8,7 +8,7 @@ import math
 import sys
 from typing import Any, cast
 
-from funnelcore._cli_diagram import resolve_process
+from funnelcore._cli_diagram import add_process_option, resolve_process
 
 __all__ = ["register"]
 
@@ -53,12 +53,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
-    parser.add_argument(
-        "--process",
-        default="complex",
-        metavar="complex|simple|FILE",
-        help="a preset or a .toml/.json process definition (default: complex)",
-    )
+    add_process_option(parser)
     parser.add_argument(
         "--reps",
         type=int,

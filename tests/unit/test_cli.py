@@ -94,3 +94,25 @@ def test_the_console_script_runs() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("stateDiagram-v2")
+
+
+def test_the_crm_preset_is_the_crm_process(capsys: pytest.CaptureFixture[str]) -> None:
+    from funnelcore import crm_process
+
+    assert main(["diagram", "--process", "crm"]) == 0
+    assert capsys.readouterr().out == crm_process().to_mermaid() + "\n"
+
+
+def test_audit_and_report_take_the_crm_preset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "deal_id,stage,at,actor\n"
+        "A,prospecting,2026-01-01,sales\nA,engaging,2026-01-03,sales\nA,won,2026-02-01,sales\n"
+    )
+    assert main(["audit", str(log), "--process", "crm"]) == 0
+    assert main(["audit", str(log)]) == 1  # the complex process has no such stages
+    capsys.readouterr()
+    assert main(["report", str(log), "--process", "crm", "--format", "json"]) == 0
+    assert '"won"' in capsys.readouterr().out
