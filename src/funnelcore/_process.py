@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import itertools
-import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
@@ -36,6 +35,7 @@ from funnelcore._deal import (
 from funnelcore._engine import CompiledMove, Engine
 from funnelcore._leads import Lead, Product, ProductKind
 from funnelcore._stages import ForecastCategory, Stage
+from funnelcore._validation import is_amount
 from funnelcore.errors import (
     ActorNotAllowedError,
     FunnelError,
@@ -396,12 +396,7 @@ class SalesProcess(Generic[S]):
                 actor=describe_actor(by),
                 reason=f"{self.name!r} lets {_roles(self.open_by)} open deals",
             )
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or value < 0
-        ):
+        if not is_amount(value):
             raise MoveRejectedError(
                 deal_id=identifier,
                 stage="(none)",

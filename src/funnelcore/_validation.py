@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sized
-from typing import Any
+from typing import Any, TypeGuard
 
 import attrs
 
@@ -12,9 +12,9 @@ from funnelcore.errors import InvalidRecordError
 
 __all__ = [
     "finite_non_negative",
+    "is_amount",
     "non_empty",
     "non_empty_text",
-    "optional_text",
     "text_tuple",
 ]
 
@@ -33,27 +33,21 @@ def non_empty_text(record: str) -> Validator:
     return check
 
 
-def optional_text(record: str) -> Validator:
-    """A validator: ``None`` or non-empty text."""
-    inner = non_empty_text(record)
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
-            inner(instance, attribute, value)
-
-    return check
+def is_amount(value: object) -> TypeGuard[float]:
+    """Whether ``value`` is a finite number >= 0 (money, sizes); ``True``/``False`` are not."""
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float))
+        and math.isfinite(value)
+        and value >= 0
+    )
 
 
 def finite_non_negative(record: str) -> Validator:
     """A validator: a finite number >= 0 (money, sizes)."""
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or value < 0
-        ):
+        if not is_amount(value):
             raise InvalidRecordError(
                 record, attribute.name, f"must be a finite number >= 0, got {value!r}"
             )

@@ -57,11 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except FunnelError as error:
         # One line: a multi-line message (a definition's list of problems) is joined with "; ".
-        parts = [line.strip().removeprefix("- ") for line in str(error).splitlines()]
-        message = (
-            parts[0] + " " + "; ".join(p for p in parts[1:] if p) if len(parts) > 1 else parts[0]
-        )
-        print(f"funnelcore: error: {message.strip()}", file=sys.stderr)
+        lines = str(error).splitlines() or [type(error).__name__]
+        first, *rest = [line.strip().removeprefix("- ") for line in lines]
+        message = " ".join([first, "; ".join(part for part in rest if part)]).strip()
+        print(f"funnelcore: error: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # pragma: no cover - e.g. `funnelcore demo | head`
         return 0

@@ -9,7 +9,6 @@ malformed row is reported with its row number and the reason, all at once.
 from __future__ import annotations
 
 import enum
-import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -20,6 +19,7 @@ import attrs
 from funnelcore._columns import AT, DEAL_ID, STAGE, VALUE
 from funnelcore._deal import Deal
 from funnelcore._process import SalesProcess
+from funnelcore._validation import is_amount
 from funnelcore.errors import SimulationInputError, UnknownStageError
 
 __all__ = ["Track", "tracks"]
@@ -201,12 +201,7 @@ def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: 
                 reasons.append(f"value {value!r} is not a number")
                 value = None
         if not _missing(value):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-                or value < 0
-            ):
+            if not is_amount(value):
                 reasons.append(f"value {value!r} is not a number >= 0")
             elif value > 0:
                 amount = float(value)

@@ -80,7 +80,6 @@ class Plan:
         for targets in chain.targets:
             kept = [p for _, p in targets]
             self.pvals.append(np.array([*kept, max(0.0, 1.0 - math.fsum(kept))]))
-        self.leave: list[float] = [math.fsum(p for _, p in t) for t in chain.targets]
         duration = scenario.duration
         self.kind = duration.distribution
         self.means = chain.mean_days
