@@ -34,6 +34,8 @@ The verdicts agree with the core: a log audits clean exactly when every deal in 
 from __future__ import annotations
 
 import itertools
+import operator
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Final, Literal, final
@@ -310,6 +312,10 @@ def _or(roles: Iterable[str]) -> str:
 
 
 def deal_ids_of(values: list[Any]) -> list[str | None]:
+    """Deal ids as stripped text, ``None`` for blank cells."""
+    if _all_text(values):
+        ids: list[str | None] = list(map(str.strip, values))
+        return [text or None for text in ids] if "" in ids else ids
     out: list[str | None] = []
     append = out.append
     for value in values:
@@ -321,6 +327,14 @@ def deal_ids_of(values: list[Any]) -> list[str | None]:
         else:
             append(text_of(value).strip() or None)
     return out
+
+
+def _all_text(values: list[Any]) -> bool:
+    """Whether every cell is exactly a ``str`` (checked at C speed, no Python loop)."""
+    return set(map(type, values)) == _JUST_TEXT
+
+
+_JUST_TEXT: Final = frozenset((str,))
 
 
 def texts_of(values: list[Any]) -> list[str | None]:
@@ -343,29 +357,15 @@ def _per_distinct(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]
         table = {value: convert(value) for value in set(values)}
     except TypeError:  # unhashable cells: convert each
         return [convert(value) for value in values]
-    return [table[value] for value in values]
+    return list(map(table.__getitem__, values))
 
 
-_FAST_LENGTHS: Final = frozenset((10, 16, 19, 23, 26))
-
-
-def _fast_form(text: str) -> bool:
-    """Whether ``text`` looks like an offset-free ISO date or date-time.
-
-    Digits are not all checked: ``fromisoformat`` refuses non-digits where digits belong.
-    """
-    if text[4] != "-" or text[7] != "-" or not text[0].isdigit():
-        return False
-    size = len(text)
-    if size == 10:
-        return True
-    if text[10] not in "T " or text[13] != ":":
-        return False
-    if size == 16:
-        return True
-    if text[16] != ":":
-        return False
-    return size == 19 or (text[19] == "." and text[20:].isdigit())
+#: The offset-free forms ``datetime.fromisoformat`` reads exactly as the grammar does:
+#: ``2026-01-05`` and ``2026-01-05T09:30[:00[.250[000]]]`` (``T`` or a space).
+_PLAIN_TIME: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{3}(?:[0-9]{3})?)?)?)?"
+)
 
 
 def timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int], bool]:
@@ -373,6 +373,52 @@ def timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int], boo
 
     Rows without an offset in an aware log get ``NO_OFFSET`` and no time.
     """
+    ok = TimestampProblem.OK
+    kinds = set(map(type, values))
+    if kinds == _JUST_DATETIME and set(map(_tzinfo, values)) == _NO_ZONE:
+        return list(values), [ok] * len(values), False  # typed, naive
+    if kinds == _JUST_TEXT and _all_plain(values):
+        try:
+            moments: list[datetime | None] = list(map(datetime.fromisoformat, values))
+        except ValueError:  # a date that does not exist (2026-02-30): row by row below
+            pass
+        else:
+            return moments, [ok] * len(values), False
+    return _timestamps_by_row(values)
+
+
+def _all_plain(texts: list[str]) -> bool:
+    """Whether every text has one of the plain forms (``_PLAIN_TIME``).
+
+    Texts of one length are checked all at once: their concatenation, digits turned to ``0``
+    and a space to ``T``, must repeat the form's shape. Two C passes instead of a regex match
+    per row.
+    """
+    lengths = set(map(len, texts))
+    shape = _SHAPES.get(lengths.pop()) if len(lengths) == 1 else None
+    if shape is None:
+        return all(map(_PLAIN_TIME.fullmatch, texts))
+    return "".join(texts).translate(_TO_SHAPE) == shape * len(texts)
+
+
+#: The plain forms by length, digits as ``0``.
+_SHAPES: Final = {
+    len(shape): shape
+    for shape in (
+        "0000-00-00",
+        "0000-00-00T00:00",
+        "0000-00-00T00:00:00",
+        "0000-00-00T00:00:00.000",
+        "0000-00-00T00:00:00.000000",
+    )
+}
+_TO_SHAPE: Final = str.maketrans("123456789 ", "000000000T")
+_JUST_DATETIME: Final = frozenset((datetime,))
+_NO_ZONE: Final = frozenset((None,))
+_tzinfo: Final = operator.attrgetter("tzinfo")
+
+
+def _timestamps_by_row(values: list[Any]) -> tuple[list[datetime | None], list[int], bool]:
     moments: list[datetime | None] = []
     problems: list[int] = []
     aware_flags: list[bool] = []
@@ -385,10 +431,8 @@ def timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int], boo
             aware_flags.append(False)
             problems.append(ok)
             continue
-        # The fast path: the offset-free forms datetime.fromisoformat reads exactly as the
-        # grammar does ("2026-01-05", "2026-01-05T09:30[:00[.250[000]]]"); the grammar's regex
-        # has the last word on anything else.
-        if value.__class__ is str and len(value) in _FAST_LENGTHS and _fast_form(value):
+        # The grammar's regex has the last word on anything but the plain forms.
+        if value.__class__ is str and _PLAIN_TIME.fullmatch(value):
             try:
                 moment = fromisoformat(value)
             except ValueError:
@@ -428,76 +472,115 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
     roles = _per_distinct(actor_texts, _valid_role)
     moments, at_problems, _ = timestamps(columns.data[C.AT])
     at_raw = columns.data[C.AT]
-    # source stage -> target stage -> the roles that may make that move
-    granted: dict[str, dict[str, frozenset[str]]] = {}
-    for (source, target), move in rules.moves.items():
-        granted.setdefault(source, {})[target] = frozenset(role.value for role in move.by)
+    edges = _edges(rules)
     terminal = rules.terminal
     entry = rules.entry
     open_by = rules.open_by
     violations: list[Violation] = []
     add = violations.append
-    # Per deal: [stage of the last row (None when unknown), its at, its row, row that closed it].
-    state: dict[str, list[Any]] = {}
-    ok = TimestampProblem.OK
-    rows = zip(
-        itertools.count(1), deal_ids, stage_texts, stages, roles, at_problems, moments, strict=False
-    )
-    row: int
-    for row, deal, stage_text, stage, role, at_problem, moment in rows:
-        if deal is None or stage_text is None or at_problem != ok or role is None:
-            raw = at_raw[row - 1]
-            add(
-                Violation(
-                    row,
-                    deal,
-                    "malformed",
-                    rules.malformed(
-                        deal_missing=deal is None,
-                        stage_missing=stage_text is None,
-                        at_problem=at_problem,
-                        at_text=None if raw is None else text_of(raw),
-                        actor_text=actor_texts[row - 1],
-                        actor_bad=role is None,
-                    ),
-                )
+    # Per deal, the index of its last row, or ~index (< 0) once the deal is closed; and the row
+    # that closed it. Plain ints, not a record per deal: a million small containers would keep
+    # the garbage collector scanning everything the caller holds, which costs more than the
+    # checks themselves.
+    state: dict[str, int] = {}
+    closed_at: dict[str, int] = {}
+    rows = zip(itertools.count(), deal_ids, stages, roles, moments, strict=False)
+    index: int
+    for index, deal, stage, role, moment in rows:
+        if deal is None or stage is None or role is None or moment is None:
+            problem = at_problems[index]
+            violations.extend(
+                _odd_row(rules, index, deal, stage, role, problem, stage_texts, actor_texts, at_raw)
             )
             if deal is None:
-                if stage_text is not None and stage is None:
-                    add(Violation(row, deal, "unknown_stage", rules.unknown_stage(stage_text)))
                 continue
-        if stage is None and stage_text is not None:
-            add(Violation(row, deal, "unknown_stage", rules.unknown_stage(stage_text)))
-        previous = state.get(deal)
-        if previous is None:
+        last = state.get(deal)
+        if last is None:
             if stage is not None:
                 if stage != entry:
-                    add(Violation(row, deal, "not_from_entry", rules.not_from_entry(stage)))
+                    add(Violation(index + 1, deal, "not_from_entry", rules.not_from_entry(stage)))
                 elif role is not None and role not in open_by:
-                    add(Violation(row, deal, "actor_not_allowed", rules.open_not_allowed(role)))
-            state[deal] = [stage, moment, row, row if stage in terminal else None]
+                    message = rules.open_not_allowed(role)
+                    add(Violation(index + 1, deal, "actor_not_allowed", message))
+            if stage in terminal:
+                state[deal] = ~index
+                closed_at[deal] = index + 1
+            else:
+                state[deal] = index
             continue
-        last_stage, last_at, last_row, closed_row = previous
-        if closed_row is not None:
-            add(Violation(row, deal, "after_terminal", rules.after_terminal(closed_row)))
-        elif stage is not None and last_stage is not None:
-            roles_granted = granted.get(last_stage, _NOWHERE).get(stage)
+        if last < 0:
+            last = ~last
+            message = rules.after_terminal(closed_at[deal])
+            add(Violation(index + 1, deal, "after_terminal", message))
+            state[deal] = ~index
+        else:
+            roles_granted = edges[stages[last]].get(stage)
             if roles_granted is None:
-                add(Violation(row, deal, "illegal_move", rules.illegal_move(last_stage, stage)))
-            elif role is not None and role not in roles_granted:
-                message = rules.move_not_allowed(last_stage, stage, role)
-                add(Violation(row, deal, "actor_not_allowed", message))
-        if moment is not None and last_at is not None and moment < last_at:
-            add(Violation(row, deal, "out_of_order", rules.out_of_order(last_row)))
-        previous[0] = stage
-        previous[1] = moment
-        previous[2] = row
-        if closed_row is None and stage in terminal:
-            previous[3] = row
+                message = rules.illegal_move(stages[last], stage)
+                add(Violation(index + 1, deal, "illegal_move", message))
+            elif role not in roles_granted:
+                message = rules.move_not_allowed(stages[last], stage, role)
+                add(Violation(index + 1, deal, "actor_not_allowed", message))
+            if stage in terminal:
+                state[deal] = ~index
+                closed_at[deal] = index + 1
+            else:
+                state[deal] = index
+        if moment is not None:
+            last_at = moments[last]
+            if last_at is not None and moment < last_at:
+                add(Violation(index + 1, deal, "out_of_order", rules.out_of_order(last + 1)))
     return sorted_report(columns.rows, len(state), violations)
 
 
-_NOWHERE: Final[dict[str, frozenset[str]]] = {}
+def _odd_row(
+    rules: ProcessRules,
+    index: int,
+    deal: str | None,
+    stage: str | None,
+    role: str | None,
+    at_problem: int,
+    stage_texts: list[str | None],
+    actor_texts: list[str | None],
+    at_raw: list[Any],
+) -> list[Violation]:
+    """The ``malformed`` and ``unknown_stage`` violations of a row with a missing or bad field."""
+    found: list[Violation] = []
+    row = index + 1
+    stage_text = stage_texts[index]
+    if deal is None or stage_text is None or at_problem != TimestampProblem.OK or role is None:
+        raw = at_raw[index]
+        message = rules.malformed(
+            deal_missing=deal is None,
+            stage_missing=stage_text is None,
+            at_problem=at_problem,
+            at_text=None if raw is None else text_of(raw),
+            actor_text=actor_texts[index],
+            actor_bad=role is None,
+        )
+        found.append(Violation(row, deal, "malformed", message))
+    if stage is None and stage_text is not None:
+        found.append(Violation(row, deal, "unknown_stage", rules.unknown_stage(stage_text)))
+    return found
+
+
+def _edges(rules: ProcessRules) -> dict[str | None, dict[str | None, frozenset[str | None]]]:
+    """Previous stage -> this stage -> the roles that may make that move, for the audit's loop.
+
+    Built so that one lookup judges a row: a stage that is unknown (``None``) on either side
+    leads to every role (the move is not judged), and ``None`` (an unusable actor, reported as
+    malformed) is in every set (the role is not judged). A missing entry is a move the process
+    does not have.
+    """
+    anyone: frozenset[str | None] = frozenset((None, *_ROLES))
+    edges: dict[str | None, dict[str | None, frozenset[str | None]]] = {
+        None: dict.fromkeys((None, *rules.stage_values), anyone)
+    }
+    for stage in rules.stage_values:
+        edges[stage] = {None: anyone}
+    for (source, target), move in rules.moves.items():
+        edges[source][target] = frozenset((None, *(role.value for role in move.by)))
+    return edges
 
 
 def _valid_role(text: str | None) -> str | None:

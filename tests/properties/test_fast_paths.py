@@ -1,0 +1,143 @@
+"""The plain-Python reader's and audit's fast paths agree with the general ones they shortcut.
+
+Each fast path either declines (and the general path runs) or gives exactly the general path's
+answer: splitting a CSV file without the ``csv`` module, reading rows that are all dicts with the
+same keys, and checking a column of timestamps for the plain forms all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from funnelcore._audit import _PLAIN_TIME, _all_plain, timestamps
+from funnelcore._log_source import _parse_csv, _read_rows, _split_plain_csv, _uniform_columns
+from funnelcore._timestamps import TimestampProblem, coerce_timestamp
+
+# CSV text: tables of one width (the fast path's case, with empty cells and non-ASCII text), and
+# anything built from the characters that matter to the structure.
+_TABLE = st.integers(1, 4).flatmap(
+    lambda width: st.lists(
+        st.lists(st.text(alphabet="ab é", max_size=3), min_size=width, max_size=width),
+        min_size=1,
+        max_size=6,
+    )
+)
+_CELL = st.text(alphabet='ab ,"\r\n\x00é', max_size=4)
+_ROWS = st.lists(st.lists(_CELL, min_size=1, max_size=4), min_size=1, max_size=6)
+_CSV = (_TABLE | _ROWS).map(lambda rows: "\n".join(",".join(row) for row in rows)) | st.text(
+    alphabet='ab,"\r\n', max_size=40
+)
+
+
+def _slow(tmp_path: Path, data: bytes) -> tuple[list[str], dict[str, list[Any]]]:
+    path = tmp_path / "log.csv"
+    path.write_bytes(data)
+    return _parse_csv(path)
+
+
+@given(text=_CSV, bom=st.booleans(), crlf=st.booleans(), newline_at_end=st.booleans())
+@example(text="a,b\n1,2\n3,", bom=False, crlf=False, newline_at_end=True)
+@example(text="a\n\nb", bom=True, crlf=True, newline_at_end=False)
+def test_a_split_csv_equals_what_the_csv_module_reads(
+    tmp_path_factory: pytest.TempPathFactory, text: str, bom: bool, crlf: bool, newline_at_end: bool
+) -> None:
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    if newline_at_end:
+        text += "\r\n" if crlf else "\n"
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+    tmp_path = tmp_path_factory.mktemp("csv")
+    fast = _split_plain_csv(data, tmp_path / "log.csv")
+    if fast is not None:
+        assert fast == _slow(tmp_path, data)
+
+
+def test_a_plain_csv_takes_the_fast_path(tmp_path: Path) -> None:
+    data = b"deal_id,stage,at,actor\r\nD1,lead,2026-01-05,marketing\r\nD1,,2026-01-06,sales\r\n"
+    fast = _split_plain_csv(data, tmp_path / "log.csv")
+    assert fast is not None
+    assert fast == _slow(tmp_path, data)
+    assert fast[1]["stage"] == ["lead", None]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'a,b\n"x,y",2\n', b"a,b\n1\n", b"a,b\n1,2,3\n", b"a,b\n\n1,2\n", b"a\rb\n", b""],
+    ids=["quoted", "short row", "long row", "blank line", "lone CR", "empty"],
+)
+def test_anything_but_a_plain_csv_goes_to_the_csv_module(tmp_path: Path, data: bytes) -> None:
+    assert _split_plain_csv(data, tmp_path / "log.csv") is None
+
+
+_VALUE = st.one_of(st.none(), st.integers(0, 3), st.text(alphabet="ab", max_size=2))
+_ROW = st.dictionaries(st.sampled_from(["a", "b", "c"]), _VALUE, max_size=3)
+
+
+@given(rows=st.lists(_ROW, min_size=1, max_size=6))
+@example(rows=[{"a": 1, "b": 2}, {"a": 1, "c": 2}])
+@example(rows=[{"a": 1, "b": 2}, {"b": 3, "a": 4}])
+def test_uniform_rows_read_like_any_rows(rows: list[dict[str, Any]]) -> None:
+    fast = _uniform_columns(rows)
+    if fast is not None:
+        names, data = fast
+        slow_names, slow_data = _read_rows([dict(row) for row in rows] + [{}], "rows")
+        assert names == slow_names
+        assert data == {name: values[:-1] for name, values in slow_data.items()}
+
+
+def test_rows_with_other_keys_are_not_uniform() -> None:
+    assert _uniform_columns([{"a": 1, "b": 2}, {"a": 1, "c": 2}]) is None
+    assert _uniform_columns([{"a": 1}, {"a": 1, "b": 2}]) is None
+
+
+_PLAIN_FORMS = [
+    "2026-01-05",
+    "2026-01-05T09:30",
+    "2026-01-05 09:30:15",
+    "2026-01-05T09:30:15.250",
+    "2026-01-05 09:30:15.250000",
+]
+# A plain form with one character changed: the near misses a shape check must not let through.
+_NEAR_PLAIN = st.builds(
+    lambda form, at, char: form[: at % len(form)] + char + form[at % len(form) + 1 :],
+    st.sampled_from(_PLAIN_FORMS),
+    st.integers(0, 25),
+    st.sampled_from("0123456789-:.T tZ+٣x"),
+)
+_TIMES = st.lists(st.one_of(st.sampled_from(_PLAIN_FORMS), _NEAR_PLAIN), min_size=1, max_size=4)
+
+
+@given(texts=_TIMES)
+@example(texts=["2026-01-05T09:30:15.250000", "2026-01-05 09:30:15.250000"])
+@example(texts=["2026-01-05T09:30:15+0100"])
+def test_a_column_is_plain_exactly_when_each_text_matches(texts: list[str]) -> None:
+    assert _all_plain(texts) == all(_PLAIN_TIME.fullmatch(text) for text in texts)
+
+
+@given(texts=_TIMES)
+@example(texts=["2026-02-30", "2026-01-05"])
+def test_a_column_of_text_times_parses_like_each_cell(texts: list[str]) -> None:
+    moments, problems, aware = timestamps(list(texts))
+    expected = [coerce_timestamp(text) for text in texts]
+    aware_log = any(has_offset for _, has_offset, _ in expected)
+    assert aware == aware_log
+    for moment, problem, (want, has_offset, want_problem) in zip(
+        moments, problems, expected, strict=True
+    ):
+        if aware_log and want_problem == TimestampProblem.OK and not has_offset:
+            assert (moment, problem) == (None, TimestampProblem.NO_OFFSET)
+        else:
+            assert (moment, problem) == (want, want_problem)
+
+
+def test_the_plain_forms_are_what_fromisoformat_and_the_grammar_read_alike() -> None:
+    for text in _PLAIN_FORMS:
+        assert re.fullmatch(_PLAIN_TIME, text)
+        assert coerce_timestamp(text)[0] == datetime.fromisoformat(text)
