@@ -160,8 +160,14 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
         # Elsewhere a separate check is another pass over the log: count in the same pass.
         extra.append(nw.len().alias("__fc_rows"))
         extra.append(nw.col(col.DEAL_ID).count().alias("__fc_ids"))
+    grouped = frame
+    if frame.implementation.is_polars() and frame.collect_schema()[col.STAGE] == nw.String():
+        # A stage is one of a handful of texts: as a Categorical the group_by hashes small
+        # codes, not ten million strings. Measured at 10M events (benchmarks/bench_metrics.py):
+        # a third less peak memory, no slower.
+        grouped = frame.with_columns(nw.col(col.STAGE).cast(nw.Categorical()))
     rows = collect_rows(
-        frame.group_by(*keys, col.STAGE).agg(
+        grouped.group_by(*keys, col.STAGE).agg(
             nw.col(col.DEAL_ID).n_unique().alias("reached"), *extra
         ),
         at_from_text=source.at_from_text,
