@@ -77,6 +77,8 @@ class Source:
             duration arithmetic (Spark); ``None`` elsewhere, where ``at`` is subtracted directly.
         time_checks: aggregations to run with the null check of ``at``; :func:`time_problem` reads
             their values.
+        lazy_input: whether the log came lazy (a Polars LazyFrame, a scanned file): read as the
+            query runs rather than already in memory.
     """
 
     frame: nw.LazyFrame[Any]
@@ -85,6 +87,7 @@ class Source:
     at_from_text: bool
     micros: str | None = None
     time_checks: tuple[nw.Expr, ...] = ()
+    lazy_input: bool = False
 
     @property
     def columns(self) -> list[str]:
@@ -166,6 +169,7 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
         at_from_text=at_from_text,
         micros=micros,
         time_checks=time_checks,
+        lazy_input=isinstance(frame, nw.LazyFrame),
     )
 
 
