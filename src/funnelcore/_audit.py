@@ -495,37 +495,33 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
             if deal is None:
                 continue
         last = state.get(deal)
-        if last is None:
-            if stage is not None:
-                if stage != entry:
+        if last is not None and last < 0:  # closed: nothing moves out of WON or LOST
+            last = ~last
+            message = rules.after_terminal(closed_at[deal])
+            add(Violation(index + 1, deal, "after_terminal", message))
+            state[deal] = ~index
+        else:
+            if last is None:  # the deal's first event
+                if stage is not None and stage != entry:
                     add(Violation(index + 1, deal, "not_from_entry", rules.not_from_entry(stage)))
-                elif role is not None and role not in open_by:
+                elif stage is not None and role is not None and role not in open_by:
                     message = rules.open_not_allowed(role)
+                    add(Violation(index + 1, deal, "actor_not_allowed", message))
+            else:
+                roles_granted = edges[stages[last]].get(stage)
+                if roles_granted is None:
+                    message = rules.illegal_move(stages[last], stage)
+                    add(Violation(index + 1, deal, "illegal_move", message))
+                elif role not in roles_granted:
+                    message = rules.move_not_allowed(stages[last], stage, role)
                     add(Violation(index + 1, deal, "actor_not_allowed", message))
             if stage in terminal:
                 state[deal] = ~index
                 closed_at[deal] = index + 1
             else:
                 state[deal] = index
-            continue
-        if last < 0:
-            last = ~last
-            message = rules.after_terminal(closed_at[deal])
-            add(Violation(index + 1, deal, "after_terminal", message))
-            state[deal] = ~index
-        else:
-            roles_granted = edges[stages[last]].get(stage)
-            if roles_granted is None:
-                message = rules.illegal_move(stages[last], stage)
-                add(Violation(index + 1, deal, "illegal_move", message))
-            elif role not in roles_granted:
-                message = rules.move_not_allowed(stages[last], stage, role)
-                add(Violation(index + 1, deal, "actor_not_allowed", message))
-            if stage in terminal:
-                state[deal] = ~index
-                closed_at[deal] = index + 1
-            else:
-                state[deal] = index
+            if last is None:
+                continue
         if moment is not None:
             last_at = moments[last]
             if last_at is not None and moment < last_at:
