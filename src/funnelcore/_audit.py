@@ -38,7 +38,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Final, Literal, final
+from typing import Any, Final, Literal, cast, final
 
 import attrs
 
@@ -46,6 +46,7 @@ from funnelcore import _columns as C
 from funnelcore._actors import Role
 from funnelcore._log_source import (
     Columns,
+    all_are,
     blank,
     describe_source,
     load_columns,
@@ -313,7 +314,7 @@ def _or(roles: Iterable[str]) -> str:
 
 def deal_ids_of(values: list[Any]) -> list[str | None]:
     """Deal ids as stripped text, ``None`` for blank cells."""
-    if _all_text(values):
+    if all_are(map(type, values), str):
         ids: list[str | None] = list(map(str.strip, values))
         return [text or None for text in ids] if "" in ids else ids
     out: list[str | None] = []
@@ -327,14 +328,6 @@ def deal_ids_of(values: list[Any]) -> list[str | None]:
         else:
             append(text_of(value).strip() or None)
     return out
-
-
-def _all_text(values: list[Any]) -> bool:
-    """Whether every cell is exactly a ``str`` (checked at C speed, no Python loop)."""
-    return set(map(type, values)) == _JUST_TEXT
-
-
-_JUST_TEXT: Final = frozenset((str,))
 
 
 def texts_of(values: list[Any]) -> list[str | None]:
@@ -375,9 +368,9 @@ def timestamps(values: list[Any]) -> tuple[list[datetime | None], list[int], boo
     """
     ok = TimestampProblem.OK
     kinds = set(map(type, values))
-    if kinds == _JUST_DATETIME and set(map(_tzinfo, values)) == _NO_ZONE:
+    if kinds == {datetime} and all_are(map(_tzinfo, values), None):
         return list(values), [ok] * len(values), False  # typed, naive
-    if kinds == _JUST_TEXT and _all_plain(values):
+    if kinds == {str} and _all_plain(values):
         try:
             moments: list[datetime | None] = list(map(datetime.fromisoformat, values))
         except ValueError:  # a date that does not exist (2026-02-30): row by row below
@@ -413,8 +406,6 @@ _SHAPES: Final = {
     )
 }
 _TO_SHAPE: Final = str.maketrans("123456789 ", "000000000T")
-_JUST_DATETIME: Final = frozenset((datetime,))
-_NO_ZONE: Final = frozenset((None,))
 _tzinfo: Final = operator.attrgetter("tzinfo")
 
 
@@ -509,11 +500,14 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
                     add(Violation(index + 1, deal, "actor_not_allowed", message))
             else:
                 roles_granted = edges[stages[last]].get(stage)
+                # (edges judge no unknown stage or role: below, stage and role are texts)
                 if roles_granted is None:
-                    message = rules.illegal_move(stages[last], stage)
+                    message = rules.illegal_move(stages[last], cast("str", stage))
                     add(Violation(index + 1, deal, "illegal_move", message))
                 elif role not in roles_granted:
-                    message = rules.move_not_allowed(stages[last], stage, role)
+                    message = rules.move_not_allowed(
+                        stages[last], cast("str", stage), cast("str", role)
+                    )
                     add(Violation(index + 1, deal, "actor_not_allowed", message))
             if stage in terminal:
                 state[deal] = ~index

@@ -14,7 +14,7 @@ import json
 import math
 import operator
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
@@ -252,7 +252,7 @@ def _uniform_columns(rows: Sequence[object]) -> tuple[list[str], dict[str, list[
     The common case (``to_dicts()``, ``json.loads``, ``csv.DictReader``) read at C speed: same
     size and every key of the first row present means the same keys.
     """
-    if set(map(type, rows)) != _JUST_DICT:
+    if not all_are(map(type, rows), dict):
         return None
     dicts = cast("Sequence[dict[str, Any]]", rows)
     first = dicts[0]
@@ -265,7 +265,10 @@ def _uniform_columns(rows: Sequence[object]) -> tuple[list[str], dict[str, list[
     return list(first), data
 
 
-_JUST_DICT: Final = frozenset((dict,))
+def all_are(items: Iterable[object], value: object) -> bool:
+    """Whether there are items and every one is ``value``: one C pass, no Python loop."""
+    distinct = set(items)
+    return len(distinct) == 1 and value in distinct
 
 
 def blank(value: object) -> bool:
