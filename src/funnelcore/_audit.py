@@ -330,8 +330,35 @@ def deal_ids_of(values: list[Any]) -> list[str | None]:
     return out
 
 
+def _text_or_none(value: Any) -> str | None:
+    """A cell as text, ``None`` when blank (see :func:`texts_of`)."""
+    if value.__class__ is str and value.strip():
+        return value
+    return None if blank(value) else text_of(value)
+
+
+def _codes(cells: list[Any], code: Callable[[str], str | None]) -> list[str | None]:
+    """``code`` of each cell's text (``None`` for a blank cell or no code), once per distinct text.
+
+    Cells that are all text or missing (a CSV file, rows of strings) are looked up as they are;
+    others become text first (``1``, ``1.0`` and ``True`` are one dict key but three texts).
+    """
+
+    def of(value: Any) -> str | None:
+        text = _text_or_none(value)
+        return None if text is None else code(text)
+
+    if set(map(type, cells)) <= _TEXT_OR_NONE:
+        return _per_distinct(cells, of)
+    return _per_distinct(texts_of(cells), of)
+
+
+_TEXT_OR_NONE: Final[frozenset[type]] = frozenset((str, type(None)))
+
+
 def texts_of(values: list[Any]) -> list[str | None]:
     """Cells as text, ``None`` for blank ones (the raw text, for messages)."""
+    # _text_or_none inlined: a call per cell costs more than the test
     return [
         value
         if value.__class__ is str and value.strip()
@@ -454,13 +481,11 @@ def _timestamps_by_row(values: list[Any]) -> tuple[list[datetime | None], list[i
 def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
     """Audit a log held in plain Python columns: one pass, in input order."""
     deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
-    stage_texts = texts_of(columns.data[C.STAGE])
-    actor_texts = texts_of(columns.data[C.ACTOR])
+    stage_cells = columns.data[C.STAGE]
+    actor_cells = columns.data[C.ACTOR]
     keys = rules.keys
-    stages = _per_distinct(
-        stage_texts, lambda text: None if text is None else keys.get(text.strip().lower())
-    )
-    roles = _per_distinct(actor_texts, _valid_role)
+    stages = _codes(stage_cells, lambda text: keys.get(text.strip().lower()))
+    roles = _codes(actor_cells, _valid_role)
     moments, at_problems, _ = timestamps(columns.data[C.AT])
     at_raw = columns.data[C.AT]
     edges = _edges(rules)
@@ -481,7 +506,7 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
         if deal is None or stage is None or role is None or moment is None:
             problem = at_problems[index]
             violations.extend(
-                _odd_row(rules, index, deal, stage, role, problem, stage_texts, actor_texts, at_raw)
+                _odd_row(rules, index, deal, stage, role, problem, stage_cells, actor_cells, at_raw)
             )
             if deal is None:
                 continue
@@ -502,12 +527,11 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
                 roles_granted = edges[stages[last]].get(stage)
                 # (edges judge no unknown stage or role: below, stage and role are texts)
                 if roles_granted is None:
-                    message = rules.illegal_move(stages[last], cast("str", stage))
+                    message = rules.illegal_move(cast("str", stages[last]), cast("str", stage))
                     add(Violation(index + 1, deal, "illegal_move", message))
                 elif role not in roles_granted:
-                    message = rules.move_not_allowed(
-                        stages[last], cast("str", stage), cast("str", role)
-                    )
+                    source = cast("str", stages[last])
+                    message = rules.move_not_allowed(source, cast("str", stage), cast("str", role))
                     add(Violation(index + 1, deal, "actor_not_allowed", message))
             if stage in terminal:
                 state[deal] = ~index
@@ -530,14 +554,14 @@ def _odd_row(
     stage: str | None,
     role: str | None,
     at_problem: int,
-    stage_texts: list[str | None],
-    actor_texts: list[str | None],
+    stage_cells: list[Any],
+    actor_cells: list[Any],
     at_raw: list[Any],
 ) -> list[Violation]:
     """The ``malformed`` and ``unknown_stage`` violations of a row with a missing or bad field."""
     found: list[Violation] = []
     row = index + 1
-    stage_text = stage_texts[index]
+    stage_text = _text_or_none(stage_cells[index])
     if deal is None or stage_text is None or at_problem != TimestampProblem.OK or role is None:
         raw = at_raw[index]
         message = rules.malformed(
@@ -545,7 +569,7 @@ def _odd_row(
             stage_missing=stage_text is None,
             at_problem=at_problem,
             at_text=None if raw is None else text_of(raw),
-            actor_text=actor_texts[index],
+            actor_text=_text_or_none(actor_cells[index]),
             actor_bad=role is None,
         )
         found.append(Violation(row, deal, "malformed", message))

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from funnelcore._audit import _PLAIN_TIME, _all_plain, timestamps
+from funnelcore import SalesProcess, audit
+from funnelcore._audit import _PLAIN_TIME, _all_plain, _codes, timestamps
 from funnelcore._log_source import _parse_csv, _read_rows, _split_plain_csv, _uniform_columns
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
 
@@ -141,3 +142,19 @@ def test_the_plain_forms_are_what_fromisoformat_and_the_grammar_read_alike() -> 
     for text in _PLAIN_FORMS:
         assert re.fullmatch(_PLAIN_TIME, text)
         assert coerce_timestamp(text)[0] == datetime.fromisoformat(text)
+
+
+def test_cells_that_are_not_text_are_coded_and_reported_by_their_own_text() -> None:
+    # 1, 1.0 and True are one dict key: the per-distinct lookup must not merge their texts.
+    log = [
+        {"deal_id": "D1", "stage": 1, "at": "2026-01-05", "actor": "marketing"},
+        {"deal_id": "D2", "stage": True, "at": "2026-01-05", "actor": "marketing"},
+        {"deal_id": "D3", "stage": 1.0, "at": "2026-01-05", "actor": "marketing"},
+    ]
+    assert _codes([row["stage"] for row in log], str.upper) == ["1", "TRUE", "1.0"]
+    report = audit(log, SalesProcess.complex(), engine="python")
+    assert [(v.row, v.rule, v.message.split(" is not")[0]) for v in report.violations] == [
+        (1, "unknown_stage", "stage '1'"),
+        (2, "unknown_stage", "stage 'True'"),
+        (3, "unknown_stage", "stage '1.0'"),
+    ]
