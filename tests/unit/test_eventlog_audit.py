@@ -394,3 +394,40 @@ def test_the_fast_timestamp_path_agrees_with_the_grammar(text: str) -> None:
 
     moment, _, problem = coerce_timestamp(text)
     assert timestamps([text])[:2] == ([moment], [problem])
+
+
+def test_rows_reaching_the_sort_out_of_input_order_fall_back_to_the_keyed_sort(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The Polars engine's stable sort by deal relies on the rows arriving in input order. Break
+    # that on purpose (reverse them before the sort): the misordered count must catch it and the
+    # audit re-run on a (deal, order) key, reporting what the plain-Python engine reports.
+    import polars as pl
+
+    from funnelcore import _log_frames
+
+    normalise = _log_frames._normalise_polars
+    keyed: list[bool] = []
+    checks = _log_frames._checks
+
+    def reversed_rows(frame: Any, rules: Any) -> Any:
+        import narwhals as nw
+
+        return nw.from_native(nw.to_native(normalise(frame, rules)).reverse())
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        keyed.append(kwargs.get("by_key", False))
+        return checks(*args, **kwargs)
+
+    monkeypatch.setattr(_log_frames, "_normalise_polars", reversed_rows)
+    monkeypatch.setattr(_log_frames, "_checks", spy)
+    rows = [
+        *CLEAN,
+        row("D3", "lead", "2026-01-05"),
+        row("D3", "qualifying", "2026-01-04", "marketing"),
+        row("D3", "won", "2026-01-06"),
+        row("D3", "lead", "2026-01-07"),
+    ]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
+    assert audit(frame, COMPLEX, engine="vectorised") == audit(rows, COMPLEX, engine="python")
+    assert keyed == [False, True]
