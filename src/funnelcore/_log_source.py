@@ -190,39 +190,61 @@ def _parse_csv(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
             if header is None:
                 raise LogReadError(str(path), "the file is empty (no header row)")
             width = len(header)
-            # A blank line is a data row with nothing in it (as Polars and DuckDB read it): it
-            # is reported, not skipped. Short rows are padded, long ones cut to the header.
-            records = [
-                record if len(record) == width else (record + [""] * width)[:width]
-                for record in reader
-            ]
+            columns: list[list[str]] = [[] for _ in header]
+            appends = [column.append for column in columns]
+            # Cells go straight into their columns and each record dies at once: keeping a
+            # million records alive would cost garbage-collector passes over all of them.
+            for record in reader:
+                if len(record) != width:
+                    # A blank line is a data row with nothing in it (as Polars and DuckDB read
+                    # it): it is reported, not skipped. Short rows are padded, long ones cut.
+                    record = (record + [""] * width)[:width]
+                for append, cell in zip(appends, record, strict=True):
+                    append(cell)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise LogReadError(str(path), str(error)) from error
     # An empty cell is a missing value; "x" or None keeps every non-empty text as it is.
     return header, {
-        name: [record[index] or None for record in records] for index, name in enumerate(header)
+        name: [cell or None for cell in column]
+        for name, column in zip(header, columns, strict=True)
     }
 
 
 def _read_jsonl(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
-    rows: list[Mapping[str, Any]] = []
+    # Each object's values go straight into their columns and the object dies at once: keeping a
+    # million parsed objects alive would cost garbage-collector passes over all of them.
+    columns: dict[str, list[Any]] = {}
+    rows = 0
+    loads = json.loads
     try:
         with path.open(encoding="utf-8") as file:
             for number, line in enumerate(file, start=1):
                 if not line.strip():
                     continue
                 try:
-                    row = json.loads(line)
+                    row = loads(line)
                 except json.JSONDecodeError as error:
                     raise LogReadError(
                         str(path), f"line {number} is not JSON: {error.msg}"
                     ) from error
                 if not isinstance(row, dict):
                     raise LogReadError(str(path), f"line {number} is not a JSON object")
-                rows.append(cast("dict[str, Any]", row))
+                row = cast("dict[str, Any]", row)
+                for key, value in row.items():
+                    column = columns.get(key)
+                    if column is None:  # a column first seen here: missing in earlier rows
+                        column = columns[key] = [None] * rows
+                    column.append(value)
+                rows += 1
+                if len(row) != len(columns):  # columns this row lacks: missing here
+                    for column in columns.values():
+                        if len(column) < rows:
+                            column.append(None)
     except (OSError, UnicodeDecodeError) as error:
         raise LogReadError(str(path), str(error)) from error
-    return _read_rows(rows, str(path))
+    if not rows:  # an empty log: nothing to check, whatever its columns would have been
+        return list(REQUIRED_COLUMNS), {name: [] for name in REQUIRED_COLUMNS}
+    return list(columns), columns
 
 
 def _read_rows(rows: Sequence[object], label: str) -> tuple[list[str], dict[str, list[Any]]]:

@@ -7,6 +7,9 @@ same keys, and checking a column of timestamps for the plain forms all at once.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -18,8 +21,15 @@ from hypothesis import strategies as st
 
 from funnelcore import SalesProcess, audit
 from funnelcore._audit import _PLAIN_TIME, _all_plain, _codes, timestamps
-from funnelcore._log_source import _parse_csv, _read_rows, _split_plain_csv, _uniform_columns
+from funnelcore._log_source import (
+    _parse_csv,
+    _read_jsonl,
+    _read_rows,
+    _split_plain_csv,
+    _uniform_columns,
+)
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
+from funnelcore.errors import LogReadError
 
 # CSV text: tables of one width (the fast path's case, with empty cells and non-ASCII text), and
 # anything built from the characters that matter to the structure.
@@ -60,6 +70,25 @@ def test_a_split_csv_equals_what_the_csv_module_reads(
         assert fast == _slow(tmp_path, data)
 
 
+@given(text=_CSV)
+def test_the_csv_module_path_pads_short_rows_and_cuts_long_ones(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    path = tmp_path_factory.mktemp("csv") / "log.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    if not records:
+        with pytest.raises(LogReadError, match="empty"):
+            _parse_csv(path)
+        return
+    header, width = records[0], len(records[0])
+    padded = [(record + [""] * width)[:width] for record in records[1:]]
+    expected = {
+        name: [record[index] or None for record in padded] for index, name in enumerate(header)
+    }
+    assert _parse_csv(path) == (header, expected)
+
+
 def test_a_plain_csv_takes_the_fast_path(tmp_path: Path) -> None:
     data = b"deal_id,stage,at,actor\r\nD1,lead,2026-01-05,marketing\r\nD1,,2026-01-06,sales\r\n"
     fast = _split_plain_csv(data, tmp_path / "log.csv")
@@ -91,6 +120,16 @@ def test_uniform_rows_read_like_any_rows(rows: list[dict[str, Any]]) -> None:
         slow_names, slow_data = _read_rows([dict(row) for row in rows] + [{}], "rows")
         assert names == slow_names
         assert data == {name: values[:-1] for name, values in slow_data.items()}
+
+
+@given(rows=st.lists(_ROW, max_size=6), blank_lines=st.booleans())
+def test_a_json_lines_file_reads_like_its_rows(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, Any]], blank_lines: bool
+) -> None:
+    path = tmp_path_factory.mktemp("jsonl") / "log.jsonl"
+    separator = "\n\n" if blank_lines else "\n"
+    path.write_text(separator.join(json.dumps(row) for row in rows), encoding="utf-8")
+    assert _read_jsonl(path) == _read_rows(rows, "rows")
 
 
 def test_rows_with_other_keys_are_not_uniform() -> None:
