@@ -18,18 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-STAGES = [
-    "lead",
-    "prospecting",
-    "qualifying",
-    "needs_analysis",
-    "proposal",
-    "objections",
-    "closing",
-    "won",
-    "lost",
-]
-
 #: name -> what it is, in the order printed
 WAYS = {
     "loaded": "the log loaded, nothing counted",
