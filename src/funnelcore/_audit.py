@@ -63,8 +63,12 @@ __all__ = [
     "Engine",
     "ProcessRules",
     "Violation",
+    "ParsedColumns",
     "audit",
     "audit_columns",
+    "audit_parsed",
+    "parse_columns",
+    "role_of",
 ]
 
 #: The rule ids, in the order a row's violations are listed.
@@ -478,15 +482,63 @@ def _timestamps_by_row(values: list[Any]) -> tuple[list[datetime | None], list[i
     return moments, problems, aware_log
 
 
+@final
+@attrs.frozen(weakref_slot=False)
+class ParsedColumns:
+    """The fields the rules read, each column parsed once.
+
+    The audit checks them; the readers of a clean log (``read_log``, ``deals_from_log``) build on
+    them, so nothing is parsed twice.
+
+    Attributes:
+        columns: the log as read.
+        deal_ids: stripped deal ids, ``None`` when blank.
+        stages: the process's stage value of each row, ``None`` when blank or unknown.
+        roles: each row's role (lowercase), ``None`` when blank or not a role.
+        moments: naive times (UTC when ``aware``), ``None`` when unusable.
+        at_problems: each row's ``TimestampProblem`` code.
+        aware: whether the log's times carry UTC offsets.
+    """
+
+    columns: Columns
+    deal_ids: list[str | None]
+    stages: list[str | None]
+    roles: list[str | None]
+    moments: list[datetime | None]
+    at_problems: list[int]
+    aware: bool
+
+
+def parse_columns(columns: Columns, rules: ProcessRules) -> ParsedColumns:
+    """Parse the deal id, stage, actor and time of every row (see :class:`ParsedColumns`)."""
+    keys = rules.keys
+    moments, at_problems, aware = timestamps(columns.data[C.AT])
+    return ParsedColumns(
+        columns,
+        deal_ids_of(columns.data[C.DEAL_ID]),
+        _codes(columns.data[C.STAGE], lambda text: keys.get(text.strip().lower())),
+        _codes(columns.data[C.ACTOR], role_of),
+        moments,
+        at_problems,
+        aware,
+    )
+
+
 def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
     """Audit a log held in plain Python columns: one pass, in input order."""
-    deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
+    return audit_parsed(parse_columns(columns, rules), rules)
+
+
+def audit_parsed(parsed: ParsedColumns, rules: ProcessRules) -> AuditReport:
+    """Audit parsed columns (see :func:`parse_columns`): one pass, in input order."""
+    columns = parsed.columns
+    deal_ids = parsed.deal_ids
+    stages = parsed.stages
+    roles = parsed.roles
+    moments = parsed.moments
+    at_problems = parsed.at_problems
     stage_cells = columns.data[C.STAGE]
     actor_cells = columns.data[C.ACTOR]
-    keys = rules.keys
-    stages = _codes(stage_cells, lambda text: keys.get(text.strip().lower()))
-    roles = _codes(actor_cells, _valid_role)
-    moments, at_problems, _ = timestamps(columns.data[C.AT])
     at_raw = columns.data[C.AT]
     edges = _edges(rules)
     terminal = rules.terminal
@@ -597,7 +649,8 @@ def _edges(rules: ProcessRules) -> dict[str | None, dict[str | None, frozenset[s
     return edges
 
 
-def _valid_role(text: str | None) -> str | None:
+def role_of(text: str | None) -> str | None:
+    """The role a cell's text names (any case, spaces around), or ``None``."""
     if text is None:
         return None
     role = text.strip().lower()

@@ -16,13 +16,7 @@ import attrs
 
 from funnelcore import _columns as C
 from funnelcore._actors import Actor, Customer, Marketing, Role, SalesRep, System
-from funnelcore._audit import (
-    ProcessRules,
-    audit_columns,
-    deal_ids_of,
-    texts_of,
-    timestamps,
-)
+from funnelcore._audit import ParsedColumns, ProcessRules, audit_parsed, parse_columns
 from funnelcore._deal import ClosedDeal, Deal, Evidence, OpenDeal, StageChange
 from funnelcore._leads import Lead, LeadSource, Product, ProductKind
 from funnelcore._log_source import (
@@ -70,7 +64,6 @@ _NO_REASON: Final = "no reason recorded in the event log"
 _UNRECORDED_PRODUCT: Final = "unrecorded product"
 
 Backend = Literal["rows", "polars", "pandas", "pyarrow"]
-_ROLE_VALUES: Final = frozenset(role.value for role in Role)
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -119,10 +112,10 @@ def read_log(
     label = describe_source(source)
     rules = ProcessRules(process if process is not None else SalesProcess.complex())
     if kind == "rows" or (kind in ("csv", "jsonl") and backend == "rows"):
-        columns = load_columns(source, mapping)
+        parsed = parse_columns(load_columns(source, mapping), rules)
         if not keep_malformed:
-            _raise_malformed(audit_columns(columns, rules).violations, label)
-        return _normalised_rows(columns, rules if process is not None else None, label)
+            _raise_malformed(audit_parsed(parsed, rules).violations, label)
+        return _normalised_rows(parsed, normalise_stages=process is not None, label=label)
     from funnelcore._log_frames import audit_frame, canonical_frame
 
     if not keep_malformed:
@@ -145,25 +138,24 @@ def _raise_malformed(violations: Iterable[Any], label: str) -> None:
 
 
 def _normalised_rows(
-    columns: Columns, rules: ProcessRules | None, label: str
+    parsed: ParsedColumns, *, normalise_stages: bool, label: str
 ) -> list[dict[str, Any]]:
-    deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
+    columns = parsed.columns
     values = _numbers(columns.data[C.VALUE], label) if C.VALUE in columns.data else None
-    moments, _, aware = timestamps(columns.data[C.AT])
-    stages = columns.data[C.STAGE]
-    actors = texts_of(columns.data[C.ACTOR])
+    moments, aware = parsed.moments, parsed.aware
+    stage_cells = columns.data[C.STAGE]
     rows: list[dict[str, Any]] = []
     for index in range(columns.rows):
         row = {name: columns.data[name][index] for name in _ordered(columns.names)}
-        row[C.DEAL_ID] = deal_ids[index]
+        row[C.DEAL_ID] = parsed.deal_ids[index]
         moment = moments[index]
         row[C.AT] = as_utc(moment) if aware and moment is not None else moment
-        actor = actors[index]
-        if actor is not None and actor.strip().lower() in _ROLE_VALUES:
-            row[C.ACTOR] = actor.strip().lower()
-        stage = stages[index]
-        if rules is not None and isinstance(stage, str):
-            row[C.STAGE] = rules.keys.get(stage.strip().lower(), stage)
+        role = parsed.roles[index]
+        if role is not None:
+            row[C.ACTOR] = role
+        stage = parsed.stages[index]
+        if normalise_stages and stage is not None and isinstance(stage_cells[index], str):
+            row[C.STAGE] = stage
         if values is not None:
             row[C.VALUE] = values[index]
         rows.append(row)
@@ -320,13 +312,12 @@ def deals_from_log(
     label = describe_source(log)
     columns = load_columns(log, mapping)
     rules = ProcessRules(process)
-    report = audit_columns(columns, rules)
+    parsed = parse_columns(columns, rules)
+    report = audit_parsed(parsed, rules)
     if report.violations:
         raise InvalidLogError(f"cannot rebuild deals from {label}", report.violations)
-    deal_ids = deal_ids_of(columns.data[C.DEAL_ID])
-    moments, _, aware = timestamps(columns.data[C.AT])
-    stage_texts = texts_of(columns.data[C.STAGE])
-    actor_texts = texts_of(columns.data[C.ACTOR])
+    deal_ids, stages, roles = parsed.deal_ids, parsed.stages, parsed.roles
+    moments, aware = parsed.moments, parsed.aware
     kind = _default_kind(process)
     groups: dict[str, list[int]] = {}
     for index, deal in enumerate(deal_ids):
@@ -338,11 +329,11 @@ def deals_from_log(
         previous: Any = None
         for index in indexes:
             row = index + 1
-            stage_text = stage_texts[index]
-            actor_text = actor_texts[index]
-            assert stage_text is not None
-            assert actor_text is not None
-            stage = process.stage(rules.keys[stage_text.strip().lower()])
+            stage_value = stages[index]
+            role = roles[index]
+            assert stage_value is not None  # the audit refused unknown stages and roles
+            assert role is not None
+            stage = process.stage(stage_value)
             moment = moments[index]
             assert moment is not None
             at: datetime = as_utc(moment) if aware else moment
@@ -360,7 +351,7 @@ def deals_from_log(
                 StageChange(
                     previous,
                     stage,
-                    _actor(actor_text.strip().lower(), _cell(columns, C.ACTOR_NAME, index)),
+                    _actor(role, _cell(columns, C.ACTOR_NAME, index)),
                     at,
                     reason,
                     change_evidence,

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from funnelcore import _columns as C
+from funnelcore._actors import Role
 from funnelcore._audit import AuditReport, ProcessRules, Violation, sorted_report
 from funnelcore._mapping import ColumnMapping, plan_renames
 from funnelcore._timestamps import PATTERN, TimestampProblem
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["audit_frame", "frame_to_columns", "native_frame", "prepare"]
 
-_ROLES: Final = ("marketing", "sales", "customer", "system")
+_ROLES: Final = tuple(role.value for role in Role)
 _MASK: Final = (1 << 33) - 1
 
 
@@ -527,7 +528,7 @@ def _normalise_polars(frame: Any, rules: ProcessRules) -> Any:
     import narwhals as nw
     import polars as pl
 
-    from funnelcore._audit import texts_of
+    from funnelcore._audit import role_of, texts_of
 
     lazy: pl.LazyFrame = nw.to_native(frame).with_columns(
         pl.col(C.STAGE).cast(pl.String).alias("_stage_raw"),
@@ -538,25 +539,20 @@ def _normalise_polars(frame: Any, rules: ProcessRules) -> Any:
     )
     stage_texts = distinct[0]["_stage_raw"].to_list()
     actor_texts = distinct[1]["_actor_raw"].to_list()
+    stage_cells = texts_of(stage_texts)
+    roles = [role_of(text) for text in texts_of(actor_texts)]
     stage_table = pl.LazyFrame(
         {
             "_stage_raw": stage_texts,
-            "_stage_code": [
-                None if text is None else _code(rules, text) for text in texts_of(stage_texts)
-            ],
-            "_stage_missing": [text is None for text in texts_of(stage_texts)],
+            "_stage_code": [None if text is None else _code(rules, text) for text in stage_cells],
+            "_stage_missing": [text is None for text in stage_cells],
         },
         schema={"_stage_raw": pl.String, "_stage_code": pl.Int16, "_stage_missing": pl.Boolean},
     )
     actor_table = pl.LazyFrame(
         {
             "_actor_raw": actor_texts,
-            "_role_code": [
-                _ROLES.index(text.strip().lower())
-                if text is not None and text.strip().lower() in _ROLES
-                else None
-                for text in texts_of(actor_texts)
-            ],
+            "_role_code": [None if role is None else _ROLES.index(role) for role in roles],
         },
         schema={"_actor_raw": pl.String, "_role_code": pl.Int8},
     )

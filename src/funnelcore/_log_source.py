@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import math
 import operator
@@ -129,23 +130,33 @@ def load_raw(source: object) -> tuple[list[str], dict[str, list[Any]], bool]:
 
 
 def _read_csv(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
+    # The file is read once: the fast split, or else the csv module, works on its bytes.
     try:
         data = path.read_bytes()
-    except OSError as error:
+        header, columns = _split_plain_csv(data) or _parse_csv(data.decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise LogReadError(str(path), str(error)) from error
-    header, columns = _split_plain_csv(data, path) or _parse_csv(path)
+    except _EmptyCsv:
+        raise LogReadError(str(path), "the file is empty (no header row)") from None
     if len(set(header)) != len(header):
         raise LogReadError(str(path), "the header names a column twice")
     return header, columns
 
 
-def _split_plain_csv(data: bytes, path: Path) -> tuple[list[str], dict[str, list[Any]]] | None:
+class _EmptyCsv(Exception):
+    """The CSV text has no header row."""
+
+
+def _split_plain_csv(data: bytes) -> tuple[list[str], dict[str, list[Any]]] | None:
     r"""The columns of a CSV file without quotes and with every row full, split at C speed.
 
     Such a file means the same to the ``csv`` module (no quoting; ``\r\n`` or ``\n`` ends a
     row). Anything else (quotes, a lone ``\r``, short or long rows, blank lines) returns
     ``None`` and goes to the ``csv`` module. Splitting beats building a list per row: a million
     of those cost garbage-collector passes over everything the process holds.
+
+    Raises:
+        UnicodeDecodeError: the file is not UTF-8.
     """
     if not data or b'"' in data or b"\0" in data:
         return None
@@ -164,12 +175,8 @@ def _split_plain_csv(data: bytes, path: Path) -> tuple[list[str], dict[str, list
     separators = data.translate(None, _NOT_SEPARATORS)
     if not first_line or separators != (b"," * commas + b"\n") * rows + b"," * commas:
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise LogReadError(str(path), str(error)) from error
     width = commas + 1
-    cells = text.replace("\n", ",").split(",")
+    cells = data.decode("utf-8").replace("\n", ",").split(",")
     header = cells[:width]
     # An empty cell is a missing value; "x" or None keeps every non-empty text as it is.
     return header, {
@@ -182,27 +189,29 @@ def _split_plain_csv(data: bytes, path: Path) -> tuple[list[str], dict[str, list
 _NOT_SEPARATORS: Final = bytes(byte for byte in range(256) if byte not in b",\n")
 
 
-def _parse_csv(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as file:
-            reader = csv.reader(file)
-            header = next(reader, None)
-            if header is None:
-                raise LogReadError(str(path), "the file is empty (no header row)")
-            width = len(header)
-            columns: list[list[str]] = [[] for _ in header]
-            appends = [column.append for column in columns]
-            # Cells go straight into their columns and each record dies at once: keeping a
-            # million records alive would cost garbage-collector passes over all of them.
-            for record in reader:
-                if len(record) != width:
-                    # A blank line is a data row with nothing in it (as Polars and DuckDB read
-                    # it): it is reported, not skipped. Short rows are padded, long ones cut.
-                    record = (record + [""] * width)[:width]
-                for append, cell in zip(appends, record, strict=True):
-                    append(cell)
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise LogReadError(str(path), str(error)) from error
+def _parse_csv(text: str) -> tuple[list[str], dict[str, list[Any]]]:
+    """The columns of any CSV text, by the ``csv`` module.
+
+    Raises:
+        csv.Error: the text is not CSV.
+        _EmptyCsv: it has no header row.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise _EmptyCsv
+    width = len(header)
+    columns: list[list[str]] = [[] for _ in header]
+    appends = [column.append for column in columns]
+    # Cells go straight into their columns and each record dies at once: keeping a million
+    # records alive would cost garbage-collector passes over all of them.
+    for record in reader:
+        if len(record) != width:
+            # A blank line is a data row with nothing in it (as Polars and DuckDB read it): it
+            # is reported, not skipped. Short rows are padded, long ones cut.
+            record = (record + [""] * width)[:width]
+        for append, cell in zip(appends, record, strict=True):
+            append(cell)
     # An empty cell is a missing value; "x" or None keeps every non-empty text as it is.
     return header, {
         name: [cell or None for cell in column]

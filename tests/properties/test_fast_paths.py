@@ -12,7 +12,6 @@ import io
 import json
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from funnelcore import SalesProcess, audit
 from funnelcore._audit import _PLAIN_TIME, _all_plain, _codes, timestamps
 from funnelcore._log_source import (
     _parse_csv,
+    _read_csv,
     _read_jsonl,
     _read_rows,
     _split_plain_csv,
@@ -47,27 +47,24 @@ _CSV = (_TABLE | _ROWS).map(lambda rows: "\n".join(",".join(row) for row in rows
 )
 
 
-def _slow(tmp_path: Path, data: bytes) -> tuple[list[str], dict[str, list[Any]]]:
-    path = tmp_path / "log.csv"
-    path.write_bytes(data)
-    return _parse_csv(path)
+def _slow(data: bytes) -> tuple[list[str], dict[str, list[Any]]]:
+    return _parse_csv(data.decode("utf-8-sig"))
 
 
 @given(text=_CSV, bom=st.booleans(), crlf=st.booleans(), newline_at_end=st.booleans())
 @example(text="a,b\n1,2\n3,", bom=False, crlf=False, newline_at_end=True)
 @example(text="a\n\nb", bom=True, crlf=True, newline_at_end=False)
 def test_a_split_csv_equals_what_the_csv_module_reads(
-    tmp_path_factory: pytest.TempPathFactory, text: str, bom: bool, crlf: bool, newline_at_end: bool
+    text: str, bom: bool, crlf: bool, newline_at_end: bool
 ) -> None:
     if crlf:
         text = text.replace("\n", "\r\n")
     if newline_at_end:
         text += "\r\n" if crlf else "\n"
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
-    tmp_path = tmp_path_factory.mktemp("csv")
-    fast = _split_plain_csv(data, tmp_path / "log.csv")
+    fast = _split_plain_csv(data)
     if fast is not None:
-        assert fast == _slow(tmp_path, data)
+        assert fast == _slow(data)
 
 
 @given(text=_CSV)
@@ -79,21 +76,21 @@ def test_the_csv_module_path_pads_short_rows_and_cuts_long_ones(
     records = list(csv.reader(io.StringIO(text, newline="")))
     if not records:
         with pytest.raises(LogReadError, match="empty"):
-            _parse_csv(path)
+            _read_csv(path)
         return
     header, width = records[0], len(records[0])
     padded = [(record + [""] * width)[:width] for record in records[1:]]
     expected = {
         name: [record[index] or None for record in padded] for index, name in enumerate(header)
     }
-    assert _parse_csv(path) == (header, expected)
+    assert _parse_csv(text) == (header, expected)
 
 
-def test_a_plain_csv_takes_the_fast_path(tmp_path: Path) -> None:
+def test_a_plain_csv_takes_the_fast_path() -> None:
     data = b"deal_id,stage,at,actor\r\nD1,lead,2026-01-05,marketing\r\nD1,,2026-01-06,sales\r\n"
-    fast = _split_plain_csv(data, tmp_path / "log.csv")
+    fast = _split_plain_csv(data)
     assert fast is not None
-    assert fast == _slow(tmp_path, data)
+    assert fast == _slow(data)
     assert fast[1]["stage"] == ["lead", None]
 
 
@@ -102,8 +99,8 @@ def test_a_plain_csv_takes_the_fast_path(tmp_path: Path) -> None:
     [b'a,b\n"x,y",2\n', b"a,b\n1\n", b"a,b\n1,2,3\n", b"a,b\n\n1,2\n", b"a\rb\n", b""],
     ids=["quoted", "short row", "long row", "blank line", "lone CR", "empty"],
 )
-def test_anything_but_a_plain_csv_goes_to_the_csv_module(tmp_path: Path, data: bytes) -> None:
-    assert _split_plain_csv(data, tmp_path / "log.csv") is None
+def test_anything_but_a_plain_csv_goes_to_the_csv_module(data: bytes) -> None:
+    assert _split_plain_csv(data) is None
 
 
 _VALUE = st.one_of(st.none(), st.integers(0, 3), st.text(alphabet="ab", max_size=2))
