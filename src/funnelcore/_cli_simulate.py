@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from typing import Any
-
-from funnelcore.errors import ScenarioError, SimulationInputError
 
 __all__ = ["register"]
 
@@ -46,18 +43,12 @@ def register(subparsers: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from funnelcore.simulate import Scenario, exact, monte_carlo
 
-    try:
-        scenario = Scenario.from_toml(args.scenario)
-        if args.method == "exact":
-            data = exact(scenario).to_dict()
-        else:
-            data = monte_carlo(
-                scenario, runs=args.runs, seed=args.seed, threads=args.threads
-            ).to_dict()
-    except (ScenarioError, SimulationInputError) as error:
-        problems = "; ".join(error.problems)
-        print(f"funnelcore: error: {str(error).splitlines()[0]} {problems}", file=sys.stderr)
-        return 2
+    # An unusable scenario raises a FunnelError: cli.main prints it on one line and exits 2.
+    scenario = Scenario.from_toml(args.scenario)
+    if args.method == "exact":
+        data = exact(scenario).to_dict()
+    else:
+        data = monte_carlo(scenario, runs=args.runs, seed=args.seed, threads=args.threads).to_dict()
     if args.format == "json":
         print(json.dumps(data, indent=2))
     else:
@@ -99,8 +90,7 @@ def _text(data: dict[str, Any]) -> str:
             lines.append(
                 f"    {name:<10} {_fmt(band['p10'])} / {_fmt(band['p50'])} / {_fmt(band['p90'])}"
             )
-    key = "visits"
     lines.append("  stays per stage" + (" (expected per lead)" if method == "exact" else ""))
-    for stage, count in data[key].items():
+    for stage, count in data["visits"].items():
         lines.append(f"    {stage:<16} {_fmt(count, 4 if method == 'exact' else 0)}")
     return "\n".join(lines)

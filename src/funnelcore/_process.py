@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import itertools
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Final, Generic, TypeVar, cast, final
 
@@ -56,6 +56,7 @@ __all__ = ["Guard", "Move", "SalesProcess", "StageSetting"]
 _ALL_ROLES: Final = frozenset(Role)
 #: A method-level stage type, for the constructors (S is the class's own).
 T = TypeVar("T", bound=enum.Enum)
+N = TypeVar("N", bound=Hashable)  # a node of a graph
 _new = object.__new__
 _NO_EVIDENCE: Final = Evidence()
 
@@ -790,23 +791,24 @@ def check_definition(
     lose_edges = {s: {lost} for s in stages if s not in (won, lost)} if lose_by else {}
     full = {s: forward[s] | lose_edges.get(s, set()) for s in stages}
 
-    reached = _reach(entry, full)
+    reached = reachable(entry, full)
     for stage in stages:
         if stage not in reached:
             problems.append(f"stage {name(stage)} is unreachable from {name(entry)}")
     for stage in stages:
         if stage in (won, lost) or stage not in reached:
             continue
-        if won not in _reach(stage, forward):
+        if won not in reachable(stage, forward):
             problems.append(f"open stage {name(stage)} has no way to {name(won)}")
     return problems
 
 
-def _reach(start: S, graph: Mapping[S, set[S]]) -> set[S]:
+def reachable(start: N, graph: Mapping[N, Collection[N]]) -> set[N]:
+    """``start`` and every node ``graph`` leads to from it (a node with no entry leads nowhere)."""
     seen = {start}
     queue = deque([start])
     while queue:
-        for target in graph[queue.popleft()]:
+        for target in graph.get(queue.popleft(), ()):
             if target not in seen:
                 seen.add(target)
                 queue.append(target)

@@ -34,7 +34,7 @@ import numpy.typing as npt
 from funnelcore.simulate._results import ExactResult
 from funnelcore.simulate._scenario import Chain, Scenario
 
-__all__ = ["ChainSolution", "solve", "solve_chain"]
+__all__ = ["ChainSolution", "solve"]
 
 
 class ChainSolution:
@@ -60,11 +60,6 @@ class ChainSolution:
         with np.errstate(divide="ignore", invalid="ignore"):
             days = np.where(self.win > 0, weighted / self.win, math.nan)
         self.days_to_win: npt.NDArray[np.float64] = days.astype(np.float64)
-
-
-def solve_chain(chain: Chain) -> ChainSolution:
-    """The fundamental matrix of ``chain`` and the win probability and days from each stage."""
-    return ChainSolution(chain)
 
 
 def solve(scenario: Scenario) -> ExactResult:

@@ -124,7 +124,6 @@ def forecast(
         )
     import numpy as np
 
-    from funnelcore.simulate._exact import solve_chain
     from funnelcore.simulate._montecarlo import Plan, forecast_runs
 
     process = scenario.process
@@ -138,7 +137,8 @@ def forecast(
     ]
     if problems:
         raise SimulationInputError("pipeline", problems)
-    solution = solve_chain(chain)
+    plan = Plan(scenario)  # solves the chain once, for the weights and the Monte Carlo runs
+    solution = plan.solution
     mean_value = scenario.value.mean
     by_stage: dict[Any, int] = {}
     weighted_wins = weighted_revenue = expected_wins = expected_revenue = pipeline_value = 0.0
@@ -158,7 +158,7 @@ def forecast(
     start = np.array([index[t.stage] for t in open_tracks], dtype=np.intp)
     values = np.array([math.nan if t.value is None else t.value for t in open_tracks])
     won_by, revenue, won_ever = forecast_runs(
-        Plan(scenario),
+        plan,
         start=start,
         values=values,
         horizon_days=horizon_days,

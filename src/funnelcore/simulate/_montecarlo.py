@@ -38,7 +38,7 @@ from typing import Any, Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from funnelcore.simulate._exact import solve_chain
+from funnelcore.simulate._exact import ChainSolution
 from funnelcore.simulate._results import Band, DaysToWin, MonteCarloResult, Timeline
 from funnelcore.simulate._scenario import Chain, Scenario
 
@@ -94,8 +94,9 @@ class Plan:
         value_sigma = math.sqrt(math.log1p(value.cv**2)) if self.value_random else 0.0
         self.value_sigma = value_sigma
         self.value_mu = math.log(value.mean) - value_sigma**2 / 2 if self.value_random else 0.0
-        solution = solve_chain(chain)
-        days = float(solution.days_to_win[0])
+        #: the chain solved exactly: win probability and days to win from each stage
+        self.solution = ChainSolution(chain)
+        days = float(self.solution.days_to_win[0])
         # NaN when nothing can be won; 0 when every stay lasts 0 days.
         self.exact_days = days if math.isfinite(days) else 0.0
         span_days = self.exact_days if self.exact_days > 0 else 1.0
@@ -609,8 +610,11 @@ def forecast_runs(
                 return
             run = ids // deals
             won_ever[:] += np.bincount(run, minlength=count)
-            in_time = run if elapsed is None else run[elapsed <= horizon_days]
-            chosen = ids if elapsed is None else ids[elapsed <= horizon_days]
+            if elapsed is None:
+                in_time, chosen = run, ids
+            else:
+                on_time = elapsed <= horizon_days
+                in_time, chosen = run[on_time], ids[on_time]
             won_by[:] += np.bincount(in_time, minlength=count)
             worth: Floats = values[chosen % deals]
             unknown = np.isnan(worth)

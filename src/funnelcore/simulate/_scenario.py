@@ -23,7 +23,7 @@ from typing import Any, Final, cast, final
 
 import attrs
 
-from funnelcore._process import SalesProcess
+from funnelcore._process import SalesProcess, reachable
 from funnelcore.errors import ProcessDefinitionError, ScenarioError, UnknownStageError
 
 if sys.version_info >= (3, 11):
@@ -700,7 +700,7 @@ def _compile(process: SalesProcess[Any], out: _Checked, problems: list[str]) -> 
     positive = {s: [t for t, p in edges[s] if p > 0] for s in order}
     exits = {s for s in order if sum(p for _, p in edges[s]) < 1.0 - 1e-12}
     exits |= {s for s in order if process.won in positive[s]}
-    trapped = [s for s in order if not _reach(s, positive) & exits]
+    trapped = [s for s in order if not reachable(s, positive) & exits]
     if trapped:
         problems.append(
             f"stages {', '.join(str(s.value) for s in trapped)}: a deal there would move between "
@@ -716,17 +716,6 @@ def _compile(process: SalesProcess[Any], out: _Checked, problems: list[str]) -> 
         ),
         mean_days=tuple(out.days[s] for s in order),
     )
-
-
-def _reach(start: Any, graph: Mapping[Any, list[Any]]) -> set[Any]:
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        for target in graph.get(queue.popleft(), ()):
-            if target not in seen:
-                seen.add(target)
-                queue.append(target)
-    return seen
 
 
 # -- parsing -------------------------------------------------------------------------------------
