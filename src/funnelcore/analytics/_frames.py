@@ -27,7 +27,7 @@ except ModuleNotFoundError as error:  # pragma: no cover - exercised without the
     ) from error
 
 from funnelcore import _columns as col
-from funnelcore.analytics._shape import check_columns
+from funnelcore.analytics._shape import DAY_US, check_columns
 from funnelcore.errors import MetricsInputError
 
 __all__ = ["MICROS", "Kind", "Source", "as_frame", "collect_rows", "read_log_file", "time_problem"]
@@ -61,7 +61,6 @@ MICROS: Final = "__fc_micros"
 _UNPARSEABLE: Final = "__fc_unparseable"
 _AWARE: Final = "__fc_aware"
 _NAIVE: Final = "__fc_naive"
-_DAY_US: Final = 86_400_000_000
 
 
 @attrs.frozen
@@ -198,14 +197,14 @@ def _spark_times(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], tuple[nw.
     if isinstance(dtype, T.TimestampType):
         native = native.withColumn(MICROS, F.unix_micros(at))
     elif isinstance(dtype, T.DateType):
-        native = native.withColumn(MICROS, F.unix_date(at).cast("long") * _DAY_US)
+        native = native.withColumn(MICROS, F.unix_date(at).cast("long") * DAY_US)
     elif isinstance(dtype, T.TimestampNTZType):
         # From the wall-clock fields, which no time zone touches (a cast to TIMESTAMP or a
         # timestamp_diff would read them in the session's zone, across its daylight saving).
         seconds = F.hour(at) * 3600 + F.minute(at) * 60
         native = native.withColumn(
             MICROS,
-            F.unix_date(at.cast("date")).cast("long") * _DAY_US
+            F.unix_date(at.cast("date")).cast("long") * DAY_US
             + seconds.cast("long") * 1_000_000
             + (F.date_part(F.lit("SECOND"), at) * 1_000_000).cast("long"),
         )

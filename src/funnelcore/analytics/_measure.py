@@ -21,6 +21,7 @@ from funnelcore import _columns as col
 from funnelcore._process import SalesProcess
 from funnelcore.analytics._frames import Source, collect_rows, time_problem
 from funnelcore.analytics._shape import (
+    DAY_US,
     EXAMPLES,
     Cell,
     Counts,
@@ -46,7 +47,6 @@ __all__ = [
     "stage_of",
 ]
 
-_DAY_US: Final = 86_400_000_000
 # Private column names; a log column with one of these names is refused (see _check_by).
 _RANK: Final = "__fc_rank"
 _T: Final = "__fc_t"
@@ -153,11 +153,13 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
         frame = frame.with_columns(*_group_columns(source, by)).with_columns(_conflict_column())
         keys.append(_GROUP)
         extra.append(nw.col(_CONFLICT).sum().alias(_CONFLICT))
-    if frame.implementation.is_polars():
-        # Polars keeps null counts with its arrays: this check reads no data.
+    # An eager Polars frame keeps null counts with its arrays: a separate check reads no data.
+    # Anywhere else (a lazy frame, another engine) it would be another pass over the log: count
+    # in the same pass.
+    separate_null_check = frame.implementation.is_polars() and not source.lazy_input
+    if separate_null_check:
         _check_nulls(source, (col.DEAL_ID,))
     else:
-        # Elsewhere a separate check is another pass over the log: count in the same pass.
         extra.append(nw.len().alias("__fc_rows"))
         extra.append(nw.col(col.DEAL_ID).count().alias("__fc_ids"))
     grouped = frame
@@ -177,7 +179,7 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
         ),
         at_from_text=source.at_from_text,
     )
-    if not frame.implementation.is_polars():
+    if not separate_null_check:
         without = sum(row["__fc_rows"] - row["__fc_ids"] for row in rows)
         if without:
             raise MetricsInputError(
@@ -247,7 +249,7 @@ def measure(
     # One integer sort key: time, then stage position on a tie. (A window ordered by two keys,
     # [time, rank], was not honoured on Polars through narwhals: ties came out in input order.)
     order = [_ORDER]
-    frame = frame.with_columns(_rank_column(positions), (elapsed / _DAY_US).alias(_T))
+    frame = frame.with_columns(_rank_column(positions), (elapsed / DAY_US).alias(_T))
     # Differences of times are taken on the integer microseconds, then turned into days, so
     # equal times give exactly 0 days (a difference of two divided floats may not).
     frame = frame.with_columns(
@@ -275,8 +277,8 @@ def measure(
     frame = frame.with_columns(*window)
     last = nw.col(_LAST)
     derived = [
-        ((nw.col(_NEXT) - nw.col(_E)) / _DAY_US).alias(_DAYS),
-        nw.when(last).then((nw.col(_E) - nw.col(_START)) / _DAY_US).otherwise(None).alias(_CYCLE),
+        ((nw.col(_NEXT) - nw.col(_E)) / DAY_US).alias(_DAYS),
+        nw.when(last).then((nw.col(_E) - nw.col(_START)) / DAY_US).otherwise(None).alias(_CYCLE),
         nw.when(last).then(nw.col(_T)).otherwise(None).alias(_LAST_T),
     ]
     if source.has_value:

@@ -31,6 +31,7 @@ from funnelcore import _columns as col
 from funnelcore._process import SalesProcess
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
 from funnelcore.analytics._shape import (
+    DAY_US,
     EXAMPLES,
     Cell,
     Counts,
@@ -45,7 +46,6 @@ from funnelcore.errors import MetricsInputError
 
 __all__ = ["count_reached_rows", "log_rows", "measure_rows", "rows_result"]
 
-_DAY_US: Final = 86_400_000_000
 _MICROSECOND: Final = timedelta(microseconds=1)
 
 
@@ -348,7 +348,7 @@ def measure_rows(
         here = tallies.get(group)
         if here is None:
             here = tallies[group] = [None] * count
-        days = [micros / _DAY_US for micros, _, _ in history]
+        days = [micros / DAY_US for micros, _, _ in history]
         ranks = [rank for _, rank, _ in history]
         for rank in set(ranks):
             tally = here[rank]

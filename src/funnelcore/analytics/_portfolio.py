@@ -18,7 +18,7 @@ from funnelcore import _columns as col
 from funnelcore._marketing import Campaign
 from funnelcore._presets import ABLE_AND_LIKELY_TO_BUY
 from funnelcore._process import SalesProcess
-from funnelcore.analytics._checks import is_real
+from funnelcore._validation import is_amount
 from funnelcore.errors import MetricsInputError
 
 __all__ = ["CampaignPortfolio", "CampaignScore", "PortfolioVerdict", "campaign_portfolio"]
@@ -197,9 +197,8 @@ def _costs(costs: object) -> dict[str, float]:
         raise TypeError(f"costs= takes a mapping or Campaign records, got {type(costs).__name__}")
     result: dict[str, float] = {}
     for name, cost in pairs:
-        if not is_real(cost, low=0.0):
+        if not is_amount(cost):
             raise MetricsInputError(f"the cost of campaign {name!r} must be >= 0, got {cost!r}")
-        assert isinstance(cost, (int, float))
         if str(name) in result:
             raise MetricsInputError(f"campaign {name!r} is given two costs")
         result[str(name)] = float(cost)
@@ -267,7 +266,7 @@ def campaign_portfolio(
     from funnelcore.analytics._engines import measured
     from funnelcore.analytics._shape import stage_of
 
-    if not is_real(band, low=0.0):
+    if not is_amount(band):
         raise MetricsInputError(f"band must be a number >= 0, got {band!r}")
     priced = _costs(costs)
     stage = default_qualified_stage(process) if qualified_stage is None else qualified_stage

@@ -19,6 +19,7 @@ from funnelcore._process import SalesProcess
 from funnelcore.errors import MetricsInputError, UnknownStageError
 
 __all__ = [
+    "DAY_US",
     "EXAMPLES",
     "Cell",
     "Counts",
@@ -32,6 +33,9 @@ __all__ = [
     "stage_positions",
 ]
 
+#: Microseconds in a day: durations are measured in microseconds and reported in days.
+DAY_US: Final = 86_400_000_000
+
 #: How many offending values an error names.
 EXAMPLES: Final = 5
 
@@ -41,7 +45,6 @@ class Layout:
     """What the metrics need to know of a process, by stage position.
 
     Attributes:
-        process: the process's name.
         names: the stage values in process order.
         next_index: for each stage, the position of its next stage on the way to WON, or ``None``.
             The next stage is the second stage of the shortest path to WON, kept only when every
@@ -54,7 +57,6 @@ class Layout:
         probability: each stage's default win probability, if the process gives one.
     """
 
-    process: str
     names: tuple[str, ...]
     next_index: tuple[int | None, ...]
     entry: int
@@ -85,7 +87,6 @@ def layout(process: SalesProcess[Any]) -> Layout:
         else:
             next_index.append(position[following])
     return Layout(
-        process=process.name,
         names=tuple(str(stage.value) for stage in stages),
         next_index=tuple(next_index),
         entry=position[process.entry],
