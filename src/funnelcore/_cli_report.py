@@ -67,22 +67,30 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from funnelcore.analytics import funnel_summary, stage_funnel, weak_link
+    from funnelcore.analytics._engines import measured
+    from funnelcore.analytics._frames import read_log_file
+    from funnelcore.analytics._funnel import funnel_result, summary_result
+    from funnelcore.analytics._plain import rows_result
+    from funnelcore.analytics._weak_link import IDLE_BELOW, check_capacity, weak_link_of
 
     if (args.reps is None) != (args.deals_per_rep is None):
         print("funnelcore: error: --reps and --deals-per-rep go together", file=sys.stderr)
         return 2
-    from funnelcore.analytics._frames import read_log_file
-
+    if args.reps is not None:
+        check_capacity(args.reps, args.deals_per_rep, IDLE_BELOW)
     process = resolve_process(args.process)
-    log = read_log_file(args.file)  # read once, measured three ways
-    stages = _rows(stage_funnel(log, process, by=args.by))
-    summary = _rows(funnel_summary(log, process, by=args.by))
-    verdict = (
-        weak_link(log, process, reps=args.reps, deals_per_rep=args.deals_per_rep)
-        if args.reps is not None
-        else None
-    )
+    log = read_log_file(args.file)
+    # Measured once for the stage table and the summary (and the weak link, unless broken down:
+    # the verdict is over the whole log).
+    measures, _ = measured(log, process, by=args.by)
+    stages: list[dict[str, Any]] = funnel_result(measures, rows_result, args.by)
+    summary: list[dict[str, Any]] = summary_result(measures, rows_result, args.by)
+    verdict = None
+    if args.reps is not None:
+        whole = measures if args.by is None else measured(log, process, by=None)[0]
+        verdict = weak_link_of(
+            whole, reps=args.reps, deals_per_rep=args.deals_per_rep, idle_below=IDLE_BELOW
+        )
     if args.format == "json":
         document: dict[str, Any] = {
             "file": str(args.file),
@@ -108,15 +116,6 @@ def _run(args: argparse.Namespace) -> int:
         print()
         print(verdict)
     return 0
-
-
-def _rows(result: Any) -> list[dict[str, Any]]:
-    import narwhals as nw
-
-    from funnelcore.analytics._frames import collect_rows
-
-    frame: nw.DataFrame[Any] | nw.LazyFrame[Any] = nw.from_native(result)
-    return collect_rows(frame if isinstance(frame, nw.LazyFrame) else frame.lazy())
 
 
 def _weak_link_fields(verdict: Any) -> dict[str, Any]:

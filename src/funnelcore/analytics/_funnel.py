@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from funnelcore.analytics._frames import Kind
     from funnelcore.analytics._shape import Counts, Layout, Measures
 
-__all__ = ["cycle_times", "funnel_summary", "stage_conversion", "stage_funnel"]
+__all__ = [
+    "cycle_times",
+    "funnel_result",
+    "funnel_summary",
+    "stage_conversion",
+    "stage_funnel",
+    "summary_result",
+]
 
 _CONVERSION_COLUMNS: dict[str, Kind] = {
     "stage": "str",
@@ -240,6 +247,11 @@ def stage_funnel(log: Any, process: SalesProcess[Any], *, by: str | None = None)
     from funnelcore.analytics._engines import measured
 
     measures, build = measured(log, process, by=by)
+    return funnel_result(measures, build, by)
+
+
+def funnel_result(measures: Measures, build: Build, by: str | None) -> Any:
+    """The :func:`stage_funnel` result of measures already taken, built by ``build``."""
     shape = measures.layout
 
     def rows_of(group: Any) -> list[dict[str, Any]]:
@@ -342,6 +354,11 @@ def funnel_summary(log: Any, process: SalesProcess[Any], *, by: str | None = Non
     from funnelcore.analytics._engines import measured
 
     measures, build = measured(log, process, by=by)
+    return summary_result(measures, build, by)
+
+
+def summary_result(measures: Measures, build: Build, by: str | None) -> Any:
+    """The :func:`funnel_summary` result of measures already taken, built by ``build``."""
     return _result(
         build,
         measures.groups,

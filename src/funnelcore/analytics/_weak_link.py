@@ -9,16 +9,28 @@ busy. By understanding marketing and sales as separate activities you can locate
 from __future__ import annotations
 
 import enum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from funnelcore._process import SalesProcess
 from funnelcore.errors import MetricsInputError
 
-__all__ = ["WeakLink", "WeakLinkVerdict", "weak_link"]
+if TYPE_CHECKING:
+    from funnelcore.analytics._shape import Measures
+
+__all__ = [
+    "IDLE_BELOW",
+    "WeakLink",
+    "WeakLinkVerdict",
+    "check_capacity",
+    "weak_link",
+    "weak_link_of",
+]
 
 _SATURATED: Final = 1.0
+#: The default load under which sales counts as idle (see :func:`weak_link`).
+IDLE_BELOW: Final = 0.6
 
 
 class WeakLinkVerdict(str, enum.Enum):
@@ -128,7 +140,7 @@ def weak_link(
     *,
     reps: int,
     deals_per_rep: int,
-    idle_below: float = 0.6,
+    idle_below: float = IDLE_BELOW,
 ) -> WeakLink:
     """Say whether the business is marketing-limited, sales-limited or balanced, and why.
 
@@ -158,15 +170,36 @@ def weak_link(
         MetricsInputError: as :func:`~funnelcore.analytics.stage_funnel`; a capacity that is
             not a positive whole number; or a log that spans no time.
     """
-    from funnelcore.analytics._checks import is_real, is_whole
     from funnelcore.analytics._engines import measured
+
+    check_capacity(reps, deals_per_rep, idle_below)
+    measures, _ = measured(log, process, by=None)
+    return weak_link_of(measures, reps=reps, deals_per_rep=deals_per_rep, idle_below=idle_below)
+
+
+def check_capacity(reps: int, deals_per_rep: int, idle_below: float) -> None:
+    """Refuse a capacity that is not positive whole numbers, or ``idle_below`` outside [0, 1].
+
+    Raises:
+        MetricsInputError: naming the argument.
+    """
+    from funnelcore.analytics._checks import is_real, is_whole
 
     for name, number in (("reps", reps), ("deals_per_rep", deals_per_rep)):
         if not is_whole(number, minimum=1):
             raise MetricsInputError(f"{name} must be a whole number >= 1, got {number!r}")
     if not is_real(idle_below, low=0.0, high=_SATURATED):
         raise MetricsInputError(f"idle_below must lie in [0, 1], got {idle_below!r}")
-    measures, _ = measured(log, process, by=None)
+
+
+def weak_link_of(
+    measures: Measures, *, reps: int, deals_per_rep: int, idle_below: float
+) -> WeakLink:
+    """The :func:`weak_link` verdict of measures already taken (``by=None``; checked arguments).
+
+    Raises:
+        MetricsInputError: the log spans no time.
+    """
     shape = measures.layout
     window = measures.window_days
     leads = measures.deals(None)
