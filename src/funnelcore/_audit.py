@@ -49,6 +49,7 @@ from funnelcore._log_source import (
     all_are,
     blank,
     describe_source,
+    has_analytics,
     load_columns,
     source_kind,
     text_of,
@@ -657,12 +658,6 @@ def role_of(text: str | None) -> str | None:
     return role if role in _ROLE_SET else None
 
 
-def _has_analytics() -> bool:
-    import importlib.util
-
-    return all(importlib.util.find_spec(name) is not None for name in ("narwhals", "polars"))
-
-
 def audit(
     log: object,
     process: SalesProcess[Any],
@@ -704,7 +699,7 @@ def audit(
     label = describe_source(log)
     rules = ProcessRules(process)
     if engine == "auto":
-        vectorised = kind == "frame" or (kind != "rows" and _has_analytics())
+        vectorised = kind == "frame" or (kind != "rows" and has_analytics())
         engine = "vectorised" if vectorised else "python"
     if engine == "python":
         return audit_columns(load_columns(log, mapping), rules)

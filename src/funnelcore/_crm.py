@@ -11,10 +11,9 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import sys
 from collections.abc import Mapping
 from datetime import date, datetime
-from importlib import resources
+from pathlib import Path
 from typing import Any, Final, cast, final
 
 import attrs
@@ -46,15 +45,9 @@ def crm_process() -> SalesProcess[Any]:
     >>> crm_process()
     <SalesProcess 'crm': prospecting > engaging > won > lost>
     """
-    from funnelcore._process_file import process_from_mapping
+    from funnelcore._process_file import load_process
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python 3.10 only
-        import tomli as tomllib
-
-    text = resources.files("funnelcore").joinpath("processes/crm.toml").read_text("utf-8")
-    return process_from_mapping(tomllib.loads(text))
+    return load_process(Path(__file__).parent / "processes" / "crm.toml")
 
 
 def _dates(value: Mapping[str, str]) -> dict[str, str]:

@@ -145,8 +145,9 @@ def _normalised_rows(
     moments, aware = parsed.moments, parsed.aware
     stage_cells = columns.data[C.STAGE]
     rows: list[dict[str, Any]] = []
+    ordered = _ordered(columns.names)
     for index in range(columns.rows):
-        row = {name: columns.data[name][index] for name in _ordered(columns.names)}
+        row = {name: columns.data[name][index] for name in ordered}
         row[C.DEAL_ID] = parsed.deal_ids[index]
         moment = moments[index]
         row[C.AT] = as_utc(moment) if aware and moment is not None else moment

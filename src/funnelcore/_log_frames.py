@@ -42,9 +42,9 @@ _MASK: Final = (1 << 33) - 1
 
 
 def _require_analytics(what: str) -> None:
-    import importlib.util
+    from funnelcore._log_source import has_analytics
 
-    if any(importlib.util.find_spec(name) is None for name in ("narwhals", "polars")):
+    if not has_analytics():
         raise LogReadError(  # pragma: no cover - the tests run with the extra
             what,
             "reading dataframes needs the analytics extra: pip install 'funnelcore[analytics]'",
@@ -117,8 +117,6 @@ def _check_at_type(schema: Any, name: str, label: str) -> None:
     if dtype is None:
         return
     if dtype in (nw.String, nw.Date, nw.Unknown, nw.Object) or isinstance(dtype, nw.Datetime):
-        return
-    if dtype == nw.Datetime:
         return
     raise LogReadError(
         label, f"column {name!r} holds {dtype}; expected timestamps, dates or ISO 8601 text"

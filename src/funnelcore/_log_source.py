@@ -296,6 +296,16 @@ def _uniform_columns(rows: Sequence[object]) -> tuple[list[str], dict[str, list[
     return list(first), data
 
 
+def has_analytics() -> bool:
+    """Whether the ``analytics`` extra (narwhals and Polars) can be imported."""
+    import importlib.util
+
+    try:
+        return all(importlib.util.find_spec(name) is not None for name in ("narwhals", "polars"))
+    except (ImportError, ValueError):  # a module hidden or half-installed
+        return False
+
+
 def all_are(items: Iterable[object], value: object) -> bool:
     """Whether there are items and every one is ``value``: one C pass, no Python loop."""
     distinct = set(items)

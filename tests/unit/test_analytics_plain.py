@@ -84,7 +84,7 @@ def test_a_file_without_the_extra_runs_in_plain_python(
 ) -> None:
     path = story_file(tmp_path, suffix)
     expected = {metric.__name__: rows_of(metric(path, COMPLEX)) for metric in METRICS}
-    monkeypatch.setattr("funnelcore.analytics._plain._vectorised_available", lambda: False)
+    monkeypatch.setattr("funnelcore.analytics._plain.has_analytics", lambda: False)
     for metric in METRICS:
         result = metric(path, COMPLEX)
         assert isinstance(result, list)

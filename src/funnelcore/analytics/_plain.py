@@ -18,7 +18,6 @@ the rows in Python (the benchmark reports its speed).
 from __future__ import annotations
 
 import enum
-import importlib.util
 import math
 import os
 from collections import Counter
@@ -28,6 +27,7 @@ from operator import itemgetter
 from typing import Any, Final, cast
 
 from funnelcore import _columns as col
+from funnelcore._log_source import has_analytics
 from funnelcore._process import SalesProcess
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
 from funnelcore.analytics._shape import (
@@ -49,14 +49,6 @@ __all__ = ["count_reached_rows", "log_rows", "measure_rows", "rows_result"]
 _MICROSECOND: Final = timedelta(microseconds=1)
 
 
-def _vectorised_available() -> bool:
-    """Whether the ``analytics`` extra (narwhals and Polars) can be imported."""
-    try:
-        return all(importlib.util.find_spec(name) is not None for name in ("narwhals", "polars"))
-    except (ImportError, ValueError):  # a module hidden or half-installed
-        return False
-
-
 def log_rows(log: object) -> list[Mapping[str, Any]] | None:
     """The log as rows when the plain-Python engine measures it; ``None`` for the vectorised one.
 
@@ -68,7 +60,7 @@ def log_rows(log: object) -> list[Mapping[str, Any]] | None:
         TypeError: a sequence whose items are not mappings.
     """
     if isinstance(log, (str, os.PathLike)):
-        if _vectorised_available():
+        if has_analytics():
             return None
         from funnelcore._eventlog import read_log
 
