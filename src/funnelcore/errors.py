@@ -219,10 +219,15 @@ class SimulationInputError(FunnelError, ValueError):
         super().__init__(f"unusable {what} ({count}):\n{lines}")
 
 
-def _listed(problems: tuple[str, ...]) -> tuple[str, str]:
-    """The count ("2 problems") and the bulleted lines of ``problems``, for a message."""
-    count = len(problems)
-    return f"{count} problem{'s' if count != 1 else ''}", "\n".join(f"  - {p}" for p in problems)
+def _listed(
+    items: tuple[object, ...], noun: str = "problem", *, limit: int | None = None
+) -> tuple[str, str]:
+    """The count ("2 problems") and the bulleted lines of ``items`` (the first ``limit``)."""
+    count = len(items)
+    lines = "\n".join(f"  - {item}" for item in items[:limit])
+    if limit is not None and count > limit:
+        lines += f"\n  ... and {count - limit} more"
+    return f"{count} {noun}{'s' if count != 1 else ''}", lines
 
 
 # -- analytics --------------------------------------------------------------------------------
@@ -272,9 +277,5 @@ class InvalidLogError(FunnelError, ValueError):
 
     def __init__(self, what: str, violations: Iterable[object]) -> None:
         self.violations: tuple[object, ...] = tuple(violations)
-        count = len(self.violations)
-        shown = "\n".join(f"  - {v}" for v in self.violations[:20])
-        more = f"\n  ... and {count - 20} more" if count > 20 else ""
-        super().__init__(
-            f"{what}: the log has {count} violation{'s' if count != 1 else ''}:\n{shown}{more}"
-        )
+        count, lines = _listed(self.violations, "violation", limit=20)
+        super().__init__(f"{what}: the log has {count}:\n{lines}")
