@@ -11,23 +11,15 @@ __all__ = ["add_process_option", "register", "resolve_process"]
 
 
 def resolve_process(spec: str) -> SalesProcess[Any]:
-    """The process named by a ``--process`` argument: a preset name or a file path.
-
-    Presets: ``complex`` and ``simple`` (seed 000) and ``crm`` (the Prospecting > Engaging >
-    Won/Lost process of a CRM snapshot export, see ``crm_process``).
+    """The process named by a ``--process`` argument: a preset name (``PRESETS``) or a file path.
 
     Raises:
         ProcessDefinitionError: the file cannot be read or defines an unsound process.
     """
-    if spec == "complex":
-        return SalesProcess.complex()
-    if spec == "simple":
-        return SalesProcess.simple()
-    if spec == "crm":
-        from funnelcore._crm import crm_process
+    from funnelcore._presets import preset
 
-        return crm_process()
-    return SalesProcess.load(spec)
+    found = preset(spec)
+    return found if found is not None else SalesProcess.load(spec)
 
 
 def add_process_option(parser: Any) -> None:

@@ -16,9 +16,31 @@ __all__ = [
     "COMPELLING_REASONS_RECORDED",
     "OBJECTIONS_HANDLED",
     "PERMISSION_GIVEN",
+    "PRESETS",
     "complex_process",
+    "preset",
     "simple_process",
 ]
+
+#: The names of the built-in processes (``--process``, a scenario's ``process``).
+PRESETS: Final = ("complex", "simple", "crm")
+
+
+def preset(name: str) -> SalesProcess[Any] | None:
+    """The built-in process called ``name`` (see ``PRESETS``), or ``None``.
+
+    ``complex`` and ``simple`` are seed 000's two processes; ``crm`` is the Prospecting >
+    Engaging > Won/Lost process of a CRM snapshot export (``crm_process``).
+    """
+    if name == "complex":
+        return SalesProcess.complex()
+    if name == "simple":
+        return SalesProcess.simple()
+    if name == "crm":
+        from funnelcore._crm import crm_process
+
+        return crm_process()
+    return None
 
 
 def _permission(_: Deal[Any], evidence: Evidence) -> bool:

@@ -23,6 +23,7 @@ from typing import Any, Final, cast, final
 
 import attrs
 
+from funnelcore._presets import PRESETS, preset
 from funnelcore._process import SalesProcess, reachable
 from funnelcore.errors import ProcessDefinitionError, ScenarioError, UnknownStageError
 
@@ -43,7 +44,7 @@ __all__ = [
 
 #: The distributions a stay in a stage (or a deal's value) may follow.
 DISTRIBUTIONS: Final = ("lognormal", "gamma", "fixed")
-_PRESETS: Final = ("complex", "simple")
+_NAMED: Final = ", ".join(repr(name) for name in PRESETS)  # for messages
 _TOP_KEYS: Final = frozenset(
     {
         "name",
@@ -210,13 +211,10 @@ def _flows(value: Iterable[LeadFlow]) -> tuple[LeadFlow, ...]:
 def _process_of(value: SalesProcess[Any] | str) -> SalesProcess[Any]:
     if isinstance(value, SalesProcess):
         return value
-    if value == "complex":
-        return SalesProcess.complex()
-    if value == "simple":
-        return SalesProcess.simple()
-    raise ScenarioError(
-        "scenario", [f"process: unknown preset {value!r}; use 'complex', 'simple' or a process"]
-    )
+    found = preset(value)
+    if found is None:
+        raise ScenarioError("scenario", [f"process: unknown preset {value!r}; use {_NAMED}"])
+    return found
 
 
 @final
@@ -757,13 +755,14 @@ def _resolve_process(
         if not isinstance(spec, str):
             problems.append(f"process: expected a preset name, a file or a table, got {spec!r}")
             return None
-        if spec in _PRESETS:
-            return _process_of(spec)
+        found = preset(spec)
+        if found is not None:
+            return found
         path = Path(spec)
         if path.suffix.lower() not in (".toml", ".json"):
             problems.append(
-                f"process: unknown preset {spec!r}; use 'complex', 'simple', a .toml/.json "
-                "process file or a [process] table"
+                f"process: unknown preset {spec!r}; use {_NAMED}, a .toml/.json process file or "
+                "a [process] table"
             )
             return None
         return SalesProcess.load(path if base is None or path.is_absolute() else base / path)
@@ -858,7 +857,7 @@ def _from_mapping(data: Mapping[str, Any], *, base: Path | None) -> Scenario:
         name = "scenario"
     _unknown_keys(data, _TOP_KEYS, "", problems)
     if "process" not in data:
-        problems.append("process: missing ('complex', 'simple', a process file or a table)")
+        problems.append(f"process: missing ({_NAMED}, a process file or a table)")
         process = None
     else:
         process = _resolve_process(data["process"], base, problems)
