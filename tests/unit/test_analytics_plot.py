@@ -28,6 +28,13 @@ def test_funnel_chart_bars_are_the_reached_counts() -> None:
     assert png(figure).startswith(b"\x89PNG")
 
 
+def test_a_plain_python_result_charts_like_a_frame() -> None:
+    rows = story_polars().to_dicts()
+    from_rows = plot_funnel(stage_funnel(rows, COMPLEX))
+    [axes] = from_rows.axes
+    assert [bar.get_width() for bar in axes.patches] == [6, 4, 4, 3, 3, 2, 2, 2, 2]
+
+
 def test_conversion_chart_bars_are_each_groups_share_of_leads_won() -> None:
     funnel = stage_funnel(story_polars(), COMPLEX, by="campaign").to_pandas()
     figure = plot_conversion(funnel, "campaign")

@@ -298,6 +298,24 @@ def _builder(
     return build
 
 
+def result_rows(result: Any, needed: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The rows of a metric's result: a frame of any type narwhals reads, or a list of dicts.
+
+    Raises:
+        MetricsInputError: the result lacks a column in ``needed``.
+    """
+    if isinstance(result, Sequence) and not isinstance(result, (str, bytes)):
+        rows = [dict(row) for row in cast("Sequence[Mapping[str, Any]]", result)]
+        names = list(rows[0]) if rows else list(needed)
+    else:
+        frame: nw.DataFrame[Any] | nw.LazyFrame[Any] = nw.from_native(result)
+        lazy = frame if isinstance(frame, nw.LazyFrame) else frame.lazy()
+        names = list(lazy.collect_schema().names())
+        rows = collect_rows(lazy)
+    check_columns(names, needed)
+    return rows
+
+
 def collect_rows(
     frame: nw.LazyFrame[Any], *, at_from_text: bool = False, streaming: bool = False
 ) -> list[dict[str, Any]]:

@@ -19,9 +19,9 @@ __all__ = ["plot_conversion", "plot_funnel", "plot_time_in_stage"]
 
 
 def _rows(result: Any, needed: Sequence[str]) -> list[dict[str, Any]]:
-    from funnelcore.analytics._frames import as_frame, collect_rows
+    from funnelcore.analytics._frames import result_rows
 
-    return collect_rows(as_frame(result, needed=needed).frame)
+    return result_rows(result, needed)
 
 
 def _figure(title: str | None, size: tuple[float, float]) -> tuple[Figure, Any]:

@@ -71,14 +71,11 @@ def text_table(result: Any, *, columns: Sequence[str] | None = None) -> str:
     -----  -------  ----------
     lead         6       50.0%
     """
-    if isinstance(result, Sequence):
+    if isinstance(result, Sequence):  # rows: no dataframe library needed
         rows = [dict(row) for row in cast("Sequence[Mapping[str, Any]]", result)]
     else:
-        import narwhals as nw
+        from funnelcore.analytics._frames import result_rows
 
-        from funnelcore.analytics._frames import collect_rows
-
-        frame: nw.DataFrame[Any] | nw.LazyFrame[Any] = nw.from_native(result)
-        rows = collect_rows(frame if isinstance(frame, nw.LazyFrame) else frame.lazy())
+        rows = result_rows(result)
     names = list(columns) if columns is not None else list(rows[0]) if rows else []
     return format_table(names, rows)
