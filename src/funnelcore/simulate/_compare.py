@@ -8,6 +8,7 @@ from typing import Any, Literal, final
 
 import attrs
 
+from funnelcore._validation import is_amount
 from funnelcore.errors import ScenarioError, SimulationInputError
 from funnelcore.simulate._answers import check_runs, exact, monte_carlo
 from funnelcore.simulate._results import Band
@@ -50,7 +51,7 @@ def more_leads(factor: float = 2.0) -> Variation:
     Seed 001: "When fed by an effective lead generating machine ... a sales persons time is more
     efficiently spent".
     """
-    if not (isinstance(factor, (int, float)) and math.isfinite(factor) and factor >= 0):
+    if not is_amount(factor):
         raise SimulationInputError("arguments", [f"factor: {factor!r} must be a number >= 0"])
 
     def change(scenario: Scenario) -> Scenario:

@@ -25,6 +25,7 @@ import attrs
 
 from funnelcore._presets import PRESETS, preset
 from funnelcore._process import SalesProcess, reachable
+from funnelcore._validation import is_amount
 from funnelcore.errors import ProcessDefinitionError, ScenarioError, UnknownStageError
 
 if sys.version_info >= (3, 11):
@@ -608,7 +609,7 @@ def _check_duration(duration: object, problems: list[str]) -> None:
             f"duration.distribution: unknown {duration.distribution!r}; "
             f"use one of {', '.join(DISTRIBUTIONS)}"
         )
-    if not _is_number(duration.cv) or duration.cv < 0:
+    if not is_amount(duration.cv):
         problems.append(f"duration.cv: {duration.cv!r} must be a number >= 0")
     elif duration.cv == 0 and duration.distribution in ("lognormal", "gamma"):
         problems.append(
@@ -620,13 +621,13 @@ def _check_value(value: object, problems: list[str]) -> None:
     if not isinstance(value, DealValue):
         problems.append(f"value: expected a DealValue, got {value!r}")
         return
-    if not _is_number(value.mean) or value.mean < 0:
+    if not is_amount(value.mean):
         problems.append(f"value.mean: {value.mean!r} must be a number >= 0")
     if value.distribution not in ("fixed", "lognormal"):
         problems.append(
             f"value.distribution: unknown {value.distribution!r}; use 'fixed' or 'lognormal'"
         )
-    if not _is_number(value.cv) or value.cv < 0:
+    if not is_amount(value.cv):
         problems.append(f"value.cv: {value.cv!r} must be a number >= 0")
 
 
@@ -655,9 +656,9 @@ def _check_leads(
             problems.append(f"{where}.name: {flow.name!r} is given twice")
         else:
             names.add(flow.name)
-        if not _is_number(flow.rate) or flow.rate < 0:
+        if not is_amount(flow.rate):
             problems.append(f"{where}.rate: {flow.rate!r} must be a number of leads >= 0")
-        if not _is_number(flow.cost_per_lead) or flow.cost_per_lead < 0:
+        if not is_amount(flow.cost_per_lead):
             problems.append(f"{where}.cost_per_lead: {flow.cost_per_lead!r} must be >= 0")
 
 
@@ -671,7 +672,7 @@ def _check_capacity(capacity: object, problems: list[str]) -> None:
         count = getattr(capacity, field)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             problems.append(f"capacity.{field}: {count!r} must be a whole number >= 1")
-    if not _is_number(capacity.decay) or capacity.decay < 0:
+    if not is_amount(capacity.decay):
         problems.append(f"capacity.decay: {capacity.decay!r} must be a number >= 0 (per day)")
 
 
@@ -807,7 +808,7 @@ def _value_from(table: Mapping[str, Any], problems: list[str]) -> DealValue:
     spread = table.get("cv", 0.0)
     if "sigma" in table:
         sigma = table["sigma"]
-        if not _is_number(sigma) or sigma < 0:
+        if not is_amount(sigma):
             problems.append(f"value.sigma: {sigma!r} must be a number >= 0")
         else:
             spread = _cv_of_sigma(float(sigma))
