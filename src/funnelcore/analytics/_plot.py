@@ -25,15 +25,9 @@ def _rows(result: Any, needed: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def _figure(title: str | None, size: tuple[float, float]) -> tuple[Figure, Any]:
-    try:
-        from matplotlib.figure import Figure
-    except ModuleNotFoundError as error:  # pragma: no cover - exercised without the extra only
-        raise ModuleNotFoundError(
-            "funnelcore's charts need the 'plot' extra: pip install 'funnelcore[plot]'",
-            name=error.name,
-        ) from error
+    from funnelcore._figure import new_figure
 
-    figure = Figure(figsize=size, layout="constrained")
+    figure = new_figure(*size)
     axes: Any = figure.add_subplot()
     if title:
         axes.set_title(title)

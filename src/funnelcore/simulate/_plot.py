@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from funnelcore._figure import new_figure
 from funnelcore.simulate._compare import Comparison
 from funnelcore.simulate._results import MonteCarloResult, Timeline
 
@@ -22,12 +23,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["plot_comparison", "plot_outcomes", "plot_pipeline"]
-
-
-def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
 
 
 def plot_outcomes(result: MonteCarloResult) -> Figure:
@@ -42,7 +37,7 @@ def plot_outcomes(result: MonteCarloResult) -> Figure:
     """
     import numpy as np
 
-    figure = _figure(10, 4)
+    figure = new_figure(10, 4)
     days_axes, revenue_axes = figure.subplots(1, 2)
     days = result.days_to_win
     counts: npt.NDArray[np.int64] = days.histogram
@@ -90,7 +85,7 @@ def plot_pipeline(result: MonteCarloResult | Timeline, *, cumulative: bool = Tru
     timeline = result.timeline if isinstance(result, MonteCarloResult) else result
     if timeline is None:
         raise ValueError("this result has no timeline; simulate with timeline=True")
-    figure = _figure(9, 5)
+    figure = new_figure(9, 5)
     axes = figure.subplots()
     periods = timeline.periods - 1  # the last period holds every later entry
     ends = (np.arange(periods) + 1) * timeline.period_days
@@ -115,7 +110,7 @@ def plot_comparison(comparison: Comparison) -> Figure:
     """
     import numpy as np
 
-    figure = _figure(9, 1.2 + 0.5 * len(comparison.variations))
+    figure = new_figure(9, 1.2 + 0.5 * len(comparison.variations))
     axes = figure.subplots()
     ranked = list(reversed(comparison.ranked))
     gains = np.array([o.revenue_gain for o in ranked])
