@@ -22,20 +22,14 @@ import sys
 import time
 from pathlib import Path
 
+from funnelcore import SalesProcess
+
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parents[1]
 
-#: The complex process's main path; a deal walks a prefix of it, some end LOST instead.
-PATH = [
-    "lead",
-    "prospecting",
-    "qualifying",
-    "needs_analysis",
-    "proposal",
-    "objections",
-    "closing",
-    "won",
-]
+#: The complex process's main path (its stages up to WON, in order); a deal walks a prefix of
+#: it, some end LOST instead.
+PATH = [str(stage.value) for stage in SalesProcess.complex().stages][:8]
 
 
 def generate(events: int, path: Path) -> None:
@@ -118,8 +112,6 @@ WHERE malformed OR unknown_stage OR not_from_entry OR illegal_move OR actor_not_
 
 
 def _duckdb_sql(path: Path) -> str:
-    from funnelcore import SalesProcess
-
     process = SalesProcess.complex()
 
     def quoted(items: list[str]) -> str:
@@ -140,7 +132,7 @@ def measure(name: str, path: Path) -> dict[str, float]:
     import polars as pl
 
     rows = pl.scan_parquet(path).select(pl.len()).collect().item()
-    from funnelcore import SalesProcess, audit
+    from funnelcore import audit
 
     process = SalesProcess.complex()
     rows_in_memory = pl.read_parquet(path).to_dicts() if name == "python-rows" else None
