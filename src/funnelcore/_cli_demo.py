@@ -162,16 +162,15 @@ def _drive(
     rep: SalesRep,
 ) -> OpenDeal[Stage] | ClosedDeal[Stage]:
     """Open a deal for ``lead``, move it to ``furthest`` the legal way, and lose it if told why."""
-    deal = process.open_deal(lead, product, by=brand, at=_START, value=48_000)
-    at = _START
-    for stage in process.path_to(Stage.CLOSING if furthest is Stage.WON else furthest)[1:]:
-        at += timedelta(days=2)
-        deal = process.advance(deal, stage, by=rep, at=at, evidence=_FULL)
-    at += timedelta(days=1)
-    if furthest is Stage.WON:
-        return process.win(deal, by=rep, at=at, evidence=_FULL)
-    if lost_because is not None:
+    from funnelcore.testing import walk
+
+    opened = process.open_deal(lead, product, by=brand, at=_START, value=48_000)
+    deal: OpenDeal[Stage] | ClosedDeal[Stage] = walk(
+        process, opened, furthest, by=rep, step=timedelta(days=2), evidence=_FULL
+    )
+    if lost_because is not None and isinstance(deal, OpenDeal):
         # A deal that went silent is closed by the stale-deal sweep, not by a person.
         closer = System("stale-deal sweep") if lost_because == "went silent" else rep
+        at = deal.last_change.at + timedelta(days=1)
         return process.lose(deal, by=closer, reason=lost_because, at=at)
     return deal
