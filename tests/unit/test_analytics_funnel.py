@@ -355,6 +355,22 @@ def test_text_timestamps_are_parsed() -> None:
     assert rows[0]["median_days"] == pytest.approx(2.5)
 
 
+def test_polars_text_times_follow_the_audits_grammar() -> None:
+    # UTC offsets are instants (as the plain engine and the audit read them); text that is not
+    # a time is counted and refused, not parsed by another grammar.
+    rows = [
+        {"deal_id": "a", "stage": "lead", "at": "2026-01-05T09:00:00Z"},
+        {"deal_id": "a", "stage": "won", "at": "2026-01-07T09:30:00+02:00"},
+    ]
+    polars_rows = rows_of(stage_funnel(pl.DataFrame(rows), SalesProcess.simple()))
+    plain_rows = stage_funnel(rows, SalesProcess.simple())
+    assert polars_rows[0]["median_days"] == pytest.approx(1.9375)
+    assert polars_rows[0]["median_days"] == pytest.approx(plain_rows[0]["median_days"])
+    bad = pl.DataFrame({"deal_id": ["a", "a"], "stage": ["lead", "won"], "at": ["2026-01-05", "x"]})
+    with pytest.raises(MetricsInputError, match="1 event"):
+        stage_funnel(bad, SalesProcess.simple())
+
+
 def test_dates_count_whole_days() -> None:
     log = pl.DataFrame(
         {

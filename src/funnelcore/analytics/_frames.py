@@ -134,6 +134,8 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
             pass
         elif isinstance(at_type, nw.Date):
             fixes.append(nw.col(col.AT).cast(nw.Datetime("us")))
+        elif isinstance(at_type, nw.String) and lazy.implementation.is_polars():
+            lazy, time_checks = _polars_times(lazy)
         elif isinstance(at_type, nw.String):
             fixes.append(nw.col(col.AT).str.to_datetime())
             at_from_text = True
@@ -227,6 +229,37 @@ def _spark_times(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], tuple[nw.
             column=col.AT,
         )
     return nw.from_native(native).lazy(), checks
+
+
+def _polars_times(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], tuple[nw.Expr, ...]]:
+    """Parse a text ``at`` on Polars by the audit's grammar, as the Spark path does.
+
+    Times with a UTC offset become UTC; ``at`` is null where the text does not parse, and the
+    checks returned count those rows and the rows with and without an offset (see
+    :func:`time_problem`).
+    """
+    import polars as pl
+
+    from funnelcore._log_frames import _polars_parse
+    from funnelcore._timestamps import TimestampProblem
+
+    moment, problem, aware, _ = _polars_parse(pl.col(col.AT))
+    parsed = pl.col("_at_problem") == TimestampProblem.OK
+    native: pl.LazyFrame = frame.to_native()
+    native = (
+        native.with_columns(moment, problem, aware)
+        .with_columns(
+            pl.when(parsed).then(pl.col("_at")).alias(col.AT),
+            (pl.col("_at_problem") == TimestampProblem.UNPARSEABLE)
+            .cast(pl.Int64)
+            .alias(_UNPARSEABLE),
+            (parsed & pl.col("_aware")).cast(pl.Int64).alias(_AWARE),
+            (parsed & ~pl.col("_aware")).cast(pl.Int64).alias(_NAIVE),
+        )
+        .drop("_at", "_at_problem", "_aware")
+    )
+    checks = tuple(nw.col(name).sum().alias(name) for name in (_UNPARSEABLE, _AWARE, _NAIVE))
+    return nw.from_native(native), checks
 
 
 def time_problem(row: Mapping[str, Any]) -> str | None:
