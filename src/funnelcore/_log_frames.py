@@ -679,10 +679,20 @@ def _texts(frame: Any, orders: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def audit_frame(
-    source: object, kind: str, rules: ProcessRules, mapping: ColumnMapping | None, label: str
+    source: object,
+    kind: str,
+    rules: ProcessRules,
+    mapping: ColumnMapping | None,
+    label: str,
+    *,
+    prepared: Prepared | None = None,
 ) -> AuditReport:
-    """Audit any log on its engine (Polars or Spark); see the module doc."""
-    prepared = prepare(source, kind, mapping, label)
+    """Audit any log on its engine (Polars or Spark); see the module doc.
+
+    ``prepared`` is the log as :func:`prepare` gave it, when the caller already has it.
+    """
+    if prepared is None:
+        prepared = prepare(source, kind, mapping, label)
     candidates, counts = _checks(prepared.frame, rules, spark=prepared.spark)
     if prepared.spark:
         found: list[dict[str, Any]] = candidates.collect().rows(named=True)
@@ -766,11 +776,16 @@ def canonical_frame(
     *,
     process: ProcessRules | None,
     backend: str,
+    prepared: Prepared | None = None,
 ) -> Any:
-    """The log in funnelcore's columns, as the caller's frame type (see ``read_log``)."""
+    """The log in funnelcore's columns, as the caller's frame type (see ``read_log``).
+
+    ``prepared`` is the log as :func:`prepare` gave it, when the caller already has it.
+    """
     import narwhals as nw
 
-    prepared = prepare(source, kind, mapping, label)
+    if prepared is None:
+        prepared = prepare(source, kind, mapping, label)
     native = nw.to_native(prepared.frame)
     if prepared.spark:
         from pyspark.sql import functions as F
