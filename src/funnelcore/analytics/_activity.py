@@ -73,6 +73,8 @@ class ActivityFunnel:
         """The steps as a dataframe of ``backend``."""
         import narwhals as nw
 
+        from funnelcore.analytics._frames import rows_frame
+
         schema = nw.Schema(
             {
                 "kind": nw.String(),
@@ -83,10 +85,7 @@ class ActivityFunnel:
             }
         )
         rows = self.rows()
-        data = {name: [row[name] for row in rows] for name in schema}
-        if backend == "pandas":
-            return nw.from_dict(data, schema=schema, backend="pyarrow").to_pandas()
-        return nw.from_dict(data, schema=schema, backend=backend).to_native()
+        return rows_frame(rows, schema, backend)
 
     def __str__(self) -> str:
         parts: list[str] = []

@@ -331,6 +331,18 @@ def _builder(
     return build
 
 
+def rows_frame(
+    rows: Sequence[Mapping[str, Any]],
+    schema: nw.Schema,
+    backend: Literal["polars", "pandas", "pyarrow"],
+) -> Any:
+    """``rows`` as a native dataframe of ``backend`` with ``schema`` (pandas built via PyArrow)."""
+    data = {name: [row[name] for row in rows] for name in schema}
+    if backend == "pandas":
+        return nw.from_dict(data, schema=schema, backend="pyarrow").to_pandas()
+    return nw.from_dict(data, schema=schema, backend=backend).to_native()
+
+
 def result_rows(result: Any, needed: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The rows of a metric's result: a frame of any type narwhals reads, or a list of dicts.
 

@@ -138,6 +138,8 @@ class CampaignPortfolio:
         """The scores as a dataframe of ``backend``."""
         import narwhals as nw
 
+        from funnelcore.analytics._frames import rows_frame
+
         rows = self.rows()
         schema = nw.Schema(
             {
@@ -154,10 +156,7 @@ class CampaignPortfolio:
                 "reason": nw.String(),
             }
         )
-        data = {name: [row[name] for row in rows] for name in schema}
-        if backend == "pandas":
-            return nw.from_dict(data, schema=schema, backend="pyarrow").to_pandas()
-        return nw.from_dict(data, schema=schema, backend=backend).to_native()
+        return rows_frame(rows, schema, backend)
 
     def __str__(self) -> str:
         from funnelcore.analytics._table import format_table, format_value
