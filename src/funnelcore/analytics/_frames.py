@@ -27,7 +27,7 @@ except ModuleNotFoundError as error:  # pragma: no cover - exercised without the
     ) from error
 
 from funnelcore import _columns as col
-from funnelcore.analytics._shape import DAY_US, check_columns
+from funnelcore.analytics._shape import DAY_US, check_columns, mixed_offsets
 from funnelcore.errors import MetricsInputError
 
 __all__ = ["MICROS", "Kind", "Source", "as_frame", "collect_rows", "read_log_file", "time_problem"]
@@ -271,10 +271,7 @@ def time_problem(row: Mapping[str, Any]) -> str | None:
             "time; audit the log to find them"
         )
     if (row.get(_AWARE) or 0) and (row.get(_NAIVE) or 0):
-        return (
-            f"{row[_NAIVE]} event(s) have no UTC offset while {row[_AWARE]} have one: their "
-            "instants cannot be compared; audit the log to find them"
-        )
+        return mixed_offsets(row[_NAIVE], row[_AWARE])
     return None
 
 

@@ -29,6 +29,8 @@ from funnelcore.analytics._shape import (
     Measures,
     check_by,
     layout,
+    refuse_conflicts,
+    refuse_missing,
     sorted_groups,
     stage_of,
     stage_positions,
@@ -94,13 +96,7 @@ def _refuse_conflicts(frame: nw.LazyFrame[Any], by: str, at_from_text: bool) -> 
         .head(EXAMPLES),
         at_from_text=at_from_text,
     )
-    shown = ", ".join(repr(row[col.DEAL_ID]) for row in rows)
-    raise MetricsInputError(
-        f"deals have more than one value in {by!r} (for example {shown}); a breakdown puts "
-        "each deal in one group, so give all of a deal's events the same value (events "
-        "without a value are fine)",
-        column=by,
-    )
+    refuse_conflicts(by, [row[col.DEAL_ID] for row in rows])
 
 
 def _check_nulls(source: Source, columns: Sequence[str], *extra: nw.Expr) -> dict[str, Any]:
@@ -121,11 +117,7 @@ def _check_nulls(source: Source, columns: Sequence[str], *extra: nw.Expr) -> dic
         raise MetricsInputError(problem, column=col.AT)
     what = {col.DEAL_ID: "deal id", col.STAGE: "stage", col.AT: "time"}
     for name in columns:
-        if row[name]:
-            raise MetricsInputError(
-                f"{row[name]} event(s) have no {what.get(name, name)}; audit the log to find them",
-                column=name,
-            )
+        refuse_missing(row[name], what.get(name, name), name)
     return row
 
 
@@ -181,11 +173,7 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
     )
     if not separate_null_check:
         without = sum(row["__fc_rows"] - row["__fc_ids"] for row in rows)
-        if without:
-            raise MetricsInputError(
-                f"{without} event(s) have no deal id; audit the log to find them",
-                column=col.DEAL_ID,
-            )
+        refuse_missing(without, "deal id", col.DEAL_ID)
     # events without a stage form a group of their own: _stage_positions refuses it
     positions = stage_positions(process, {row[col.STAGE] for row in rows})
     if by is not None and any(row[_CONFLICT] for row in rows):

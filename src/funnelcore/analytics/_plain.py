@@ -39,6 +39,9 @@ from funnelcore.analytics._shape import (
     check_by,
     check_columns,
     layout,
+    mixed_offsets,
+    refuse_conflicts,
+    refuse_missing,
     sorted_groups,
     stage_positions,
 )
@@ -121,16 +124,9 @@ def _column(rows: Sequence[Mapping[str, Any]], name: str) -> list[Any]:
     return [row.get(name) for row in rows]
 
 
-def _refuse_missing(count: int, what: str, column: str) -> None:
-    if count:
-        raise MetricsInputError(
-            f"{count} event(s) have no {what}; audit the log to find them", column=column
-        )
-
-
 def _deal_ids(rows: Sequence[Mapping[str, Any]]) -> list[Any]:
     deals = _column(rows, col.DEAL_ID)
-    _refuse_missing(deals.count(None), "deal id", col.DEAL_ID)
+    refuse_missing(deals.count(None), "deal id", col.DEAL_ID)
     return deals
 
 
@@ -166,13 +162,7 @@ def _groups(deals: list[Any], values: list[Any], by: str) -> dict[Any, Any]:
             conflicts.add(str(deal))
         group_of[deal] = value
     if conflicts:
-        shown = ", ".join(repr(deal) for deal in sorted(conflicts)[:EXAMPLES])
-        raise MetricsInputError(
-            f"deals have more than one value in {by!r} (for example {shown}); a breakdown puts "
-            "each deal in one group, so give all of a deal's events the same value (events "
-            "without a value are fine)",
-            column=by,
-        )
+        refuse_conflicts(by, sorted(conflicts)[:EXAMPLES])
     return group_of
 
 
@@ -229,13 +219,9 @@ def _times(rows: Sequence[Mapping[str, Any]]) -> list[datetime]:
             "datetime, a date or ISO 8601 text; audit the log to find them",
             column=col.AT,
         )
-    _refuse_missing(sum(moment is None for moment in moments), "time", col.AT)
+    refuse_missing(sum(moment is None for moment in moments), "time", col.AT)
     if aware and naive:
-        raise MetricsInputError(
-            f"{naive} event(s) have no UTC offset while {aware} have one: their instants "
-            "cannot be compared; audit the log to find them",
-            column=col.AT,
-        )
+        raise MetricsInputError(mixed_offsets(naive, aware), column=col.AT)
     return cast("list[datetime]", moments)
 
 
@@ -317,7 +303,7 @@ def measure_rows(
     values = _values(rows)
     deals = _deal_ids(rows)
     stages = _column(rows, col.STAGE)
-    _refuse_missing(stages.count(None), "stage", col.STAGE)
+    refuse_missing(stages.count(None), "stage", col.STAGE)
     moments = _times(rows)
     rank_of = _ranks(process, stages)
     group_of = _groups(deals, _column(rows, by), by) if by is not None else {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import attrs
 
@@ -28,6 +28,9 @@ __all__ = [
     "check_by",
     "check_columns",
     "layout",
+    "mixed_offsets",
+    "refuse_conflicts",
+    "refuse_missing",
     "sorted_groups",
     "stage_of",
     "stage_positions",
@@ -172,6 +175,33 @@ def check_columns(columns: Sequence[str], needed: Sequence[str]) -> None:
             f"its columns are {', '.join(columns)}",
             column=missing[0],
         )
+
+
+def refuse_missing(count: int, what: str, column: str) -> None:
+    """Refuse a log where ``count`` events have no ``what`` (the audit names them row by row)."""
+    if count:
+        raise MetricsInputError(
+            f"{count} event(s) have no {what}; audit the log to find them", column=column
+        )
+
+
+def refuse_conflicts(by: str, deal_ids: Sequence[object]) -> NoReturn:
+    """Refuse a breakdown column in which the deals ``deal_ids`` (examples) have two values."""
+    shown = ", ".join(repr(deal) for deal in deal_ids)
+    raise MetricsInputError(
+        f"deals have more than one value in {by!r} (for example {shown}); a breakdown puts "
+        "each deal in one group, so give all of a deal's events the same value (events "
+        "without a value are fine)",
+        column=by,
+    )
+
+
+def mixed_offsets(naive: int, aware: int) -> str:
+    """Why a log with ``naive`` times without and ``aware`` with a UTC offset is refused."""
+    return (
+        f"{naive} event(s) have no UTC offset while {aware} have one: their instants cannot be "
+        "compared; audit the log to find them"
+    )
 
 
 def check_by(columns: Sequence[str], by: str | None) -> None:
