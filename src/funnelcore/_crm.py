@@ -167,11 +167,7 @@ def import_crm_snapshot(
         raise LogReadError(
             label, f"mapping.dates names unknown stages {unknown_dates} of {chosen.name!r}"
         )
-    consumed = {mapping.deal_id, mapping.stage, *mapping.dates.values()}
-    if mapping.actor_name is not None:
-        consumed.add(mapping.actor_name)
-    if mapping.value is not None:
-        consumed.add(mapping.value)
+    consumed = set(needed)
     extras = [name for name in columns if name not in consumed]
     count = len(columns[mapping.deal_id])
     fallback = None if as_of is None else coerce_timestamp(as_of)[0]
