@@ -30,7 +30,17 @@ from funnelcore import _columns as col
 from funnelcore.analytics._shape import DAY_US, check_columns, mixed_offsets
 from funnelcore.errors import MetricsInputError
 
-__all__ = ["MICROS", "Kind", "Source", "as_frame", "collect_rows", "read_log_file", "time_problem"]
+__all__ = [
+    "MICROS",
+    "PART_EVENTS",
+    "Kind",
+    "Source",
+    "as_frame",
+    "collect_rows",
+    "deal_parts",
+    "read_log_file",
+    "time_problem",
+]
 
 #: The type of a result column: text, whole number or real number.
 Kind: TypeAlias = Literal["str", "int", "float"]
@@ -61,6 +71,8 @@ MICROS: Final = "__fc_micros"
 _UNPARSEABLE: Final = "__fc_unparseable"
 _AWARE: Final = "__fc_aware"
 _NAIVE: Final = "__fc_naive"
+#: Events per part when a large in-memory Polars log is grouped one part of its deals at a time.
+PART_EVENTS: Final = 1_250_000
 
 
 @attrs.frozen
@@ -76,8 +88,8 @@ class Source:
             duration arithmetic (Spark); ``None`` elsewhere, where ``at`` is subtracted directly.
         time_checks: aggregations to run with the null check of ``at``; :func:`time_problem` reads
             their values.
-        lazy_input: whether the log came lazy (a Polars LazyFrame, a scanned file): read as the
-            query runs rather than already in memory.
+        height: the number of events of a log that came eager (already in memory); ``None`` for
+            one that came lazy (a Polars LazyFrame, a scanned file), read as the query runs.
     """
 
     frame: nw.LazyFrame[Any]
@@ -86,7 +98,12 @@ class Source:
     at_from_text: bool
     micros: str | None = None
     time_checks: tuple[nw.Expr, ...] = ()
-    lazy_input: bool = False
+    height: int | None = None
+
+    @property
+    def lazy_input(self) -> bool:
+        """Whether the log came lazy: read as the query runs rather than already in memory."""
+        return self.height is None
 
     @property
     def columns(self) -> list[str]:
@@ -170,7 +187,7 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
         at_from_text=at_from_text,
         micros=micros,
         time_checks=time_checks,
-        lazy_input=isinstance(frame, nw.LazyFrame),
+        height=None if isinstance(frame, nw.LazyFrame) else len(frame),
     )
 
 
@@ -260,6 +277,36 @@ def _polars_times(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], tuple[nw
     )
     checks = tuple(nw.col(name).sum().alias(name) for name in (_UNPARSEABLE, _AWARE, _NAIVE))
     return nw.from_native(native), checks
+
+
+def deal_parts(source: Source, *, part_events: int = PART_EVENTS) -> list[nw.LazyFrame[Any]]:
+    """The log cut by deal into parts of about ``part_events`` events each, for a ``group_by``.
+
+    Why: on a log already in memory, Polars' ``group_by(stage)`` with ``n_unique(deal_id)`` holds
+    about 64 bytes per event besides the log (640 MB at 10M events, where the log itself is
+    about 670 MB): more than the 1 GB peak issue 3 allows. One part at a time, it holds an
+    eighth of that and runs as fast (``benchmarks/bench_conversion_memory.py``).
+
+    Exact: a deal falls in one part only (the part is a hash of its id), so per-deal counts and
+    distinct-deal counts of the parts add up to those of the log; the hash only decides where a
+    deal is counted. One part, the log itself, for a small log, for a lazy one (read as the
+    query runs: cutting it would read it once per part) and on every other engine.
+    """
+    frame = source.frame
+    height = source.height
+    if height is None or height <= part_events or not frame.implementation.is_polars():
+        return [frame]
+    import polars as pl
+
+    parts = -(-height // part_events)
+    native: pl.LazyFrame = frame.to_native()
+    # one small column of part numbers, computed once; each part filters by it
+    part_of = (
+        native.select((pl.col(col.DEAL_ID).hash(seed=parts) % parts).cast(pl.UInt32))
+        .collect(engine="in-memory")
+        .to_series()
+    )
+    return [nw.from_native(native.filter(part_of == part)) for part in range(parts)]
 
 
 def time_problem(row: Mapping[str, Any]) -> str | None:

@@ -19,7 +19,7 @@ import narwhals as nw
 
 from funnelcore import _columns as col
 from funnelcore._process import SalesProcess
-from funnelcore.analytics._frames import Source, collect_rows, time_problem
+from funnelcore.analytics._frames import Source, collect_rows, deal_parts, time_problem
 from funnelcore.analytics._shape import (
     DAY_US,
     EXAMPLES,
@@ -138,61 +138,69 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
     """The distinct deals that reached each stage (and group): one ``group_by`` of the log."""
     shape = layout(process)
     _check_by(source, by)
-    frame = source.frame
     keys: list[str] = []
     extra: list[nw.Expr] = []
     if by is not None:
-        frame = frame.with_columns(*_group_columns(source, by)).with_columns(_conflict_column())
         keys.append(_GROUP)
         extra.append(nw.col(_CONFLICT).sum().alias(_CONFLICT))
+
+    def with_groups(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+        if by is None:
+            return frame
+        return frame.with_columns(*_group_columns(source, by)).with_columns(_conflict_column())
+
     # An eager Polars frame keeps null counts with its arrays: a separate check reads no data.
     # Anywhere else (a lazy frame, another engine) it would be another pass over the log: count
     # in the same pass.
-    separate_null_check = frame.implementation.is_polars() and not source.lazy_input
+    polars = source.frame.implementation.is_polars()
+    separate_null_check = polars and not source.lazy_input
     if separate_null_check:
         _check_nulls(source, (col.DEAL_ID,))
     else:
         extra.append(nw.len().alias("__fc_rows"))
         extra.append(nw.col(col.DEAL_ID).count().alias("__fc_ids"))
-    grouped = frame
     # A lazy log is read as the query runs, and its hash tables make the peak: grouping by the
     # stage as a Categorical (small codes, not millions of strings) cut it from 1,084 to 943 MB
     # at 10M events, no slower (benchmarks/bench_metrics.py). A frame already in memory skips
-    # it: there the cast costs time (+50% at 1M events) and saves little.
-    if (
-        source.lazy_input
-        and frame.implementation.is_polars()
-        and frame.collect_schema()[col.STAGE] == nw.String()
-    ):
-        grouped = frame.with_columns(nw.col(col.STAGE).cast(nw.Categorical()))
-    rows = collect_rows(
-        grouped.group_by(*keys, col.STAGE).agg(
-            nw.col(col.DEAL_ID).n_unique().alias("reached"), *extra
-        ),
-        at_from_text=source.at_from_text,
+    # it: there the cast costs time (+50% at 1M events) and saves little; a large one is
+    # grouped one part of its deals at a time instead (deal_parts).
+    categorical_stage = (
+        source.lazy_input and polars and source.frame.collect_schema()[col.STAGE] == nw.String()
     )
+    parts = deal_parts(source)
+
+    def grouped(key: str, column: nw.Expr | None, *aggregations: nw.Expr) -> list[dict[str, Any]]:
+        # Every part holds whole deals: the callers add up the parts' rows.
+        rows: list[dict[str, Any]] = []
+        for part in map(with_groups, parts):
+            if column is not None:
+                part = part.with_columns(column)
+            rows += collect_rows(
+                part.group_by(*keys, key).agg(
+                    nw.col(col.DEAL_ID).n_unique().alias("reached"), *aggregations
+                ),
+                at_from_text=source.at_from_text,
+            )
+        return rows
+
+    stage = nw.col(col.STAGE).cast(nw.Categorical()) if categorical_stage else None
+    rows = grouped(col.STAGE, stage, *extra)
     if not separate_null_check:
         without = sum(row["__fc_rows"] - row["__fc_ids"] for row in rows)
         refuse_missing(without, "deal id", col.DEAL_ID)
     # events without a stage form a group of their own: _stage_positions refuses it
     positions = stage_positions(process, {row[col.STAGE] for row in rows})
     if by is not None and any(row[_CONFLICT] for row in rows):
-        _refuse_conflicts(frame, by, source.at_from_text)
+        _refuse_conflicts(with_groups(source.frame), by, source.at_from_text)
     if len(set(positions.values())) < len(positions):
         # Two spellings of one stage ("Won", "won"): count each deal once per stage.
-        frame = frame.with_columns(_rank_column(positions))
-        rows = collect_rows(
-            frame.group_by(*keys, _RANK).agg(nw.col(col.DEAL_ID).n_unique().alias("reached")),
-            at_from_text=source.at_from_text,
-        )
-        reached: dict[tuple[Any, int], int] = {
-            (_group_key(row, by), int(row[_RANK])): int(row["reached"]) for row in rows
-        }
+        rows = grouped(_RANK, _rank_column(positions))
+        cells = [((_group_key(row, by), int(row[_RANK])), row) for row in rows]
     else:
-        reached = {}
-        for row in rows:
-            key = (_group_key(row, by), positions[row[col.STAGE]])
-            reached[key] = reached.get(key, 0) + int(row["reached"])
+        cells = [((_group_key(row, by), positions[row[col.STAGE]]), row) for row in rows]
+    reached: dict[tuple[Any, int], int] = {}
+    for key, row in cells:
+        reached[key] = reached.get(key, 0) + int(row["reached"])
     groups = sorted_groups({group for group, _ in reached}) if by is not None else [None]
     return Counts(layout=shape, groups=groups, reached=reached)
 
