@@ -283,9 +283,10 @@ def deal_parts(source: Source, *, part_events: int = PART_EVENTS) -> list[nw.Laz
     """The log cut by deal into parts of about ``part_events`` events each, for a ``group_by``.
 
     Why: on a log already in memory, Polars' ``group_by(stage)`` with ``n_unique(deal_id)`` holds
-    about 64 bytes per event besides the log (640 MB at 10M events, where the log itself is
-    about 670 MB): more than the 1 GB peak issue 3 allows. One part at a time, it holds an
-    eighth of that and runs as fast (``benchmarks/bench_conversion_memory.py``).
+    about 60 bytes per event besides the log: 640 MB at 10M events, on top of the log's own
+    670 MB, where funnelcore keeps its peak under 1 GB. Nine parts of that log hold a ninth of it
+    each, and their smaller ``group_by``s run fast enough to pay for the cutting (peak 0.87 GB,
+    same time; ``benchmarks/bench_conversion_memory.py``).
 
     Exact: a deal falls in one part only (the part is a hash of its id), so per-deal counts and
     distinct-deal counts of the parts add up to those of the log; the hash only decides where a
@@ -300,9 +301,10 @@ def deal_parts(source: Source, *, part_events: int = PART_EVENTS) -> list[nw.Laz
 
     parts = -(-height // part_events)
     native: pl.LazyFrame = frame.to_native()
-    # one small column of part numbers, computed once; each part filters by it
+    # The part numbers, computed once; each part filters by them. Left as UInt64: casting them
+    # to a narrower type took longer than hashing the ids.
     part_of = (
-        native.select((pl.col(col.DEAL_ID).hash(seed=parts) % parts).cast(pl.UInt32))
+        native.select(pl.col(col.DEAL_ID).hash(seed=parts) % parts)
         .collect(engine="in-memory")
         .to_series()
     )
