@@ -138,4 +138,5 @@ def test_counting_a_large_log_part_by_part_gives_the_counts_of_the_whole(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_measure, "deal_parts", parts)
         assert stage_conversion(log, COMPLEX, by=by).rows(named=True) == expected
-    assert cuts and all(cut == max(1, -(-log.height // part_events)) for cut in cuts)
+    assert cuts
+    assert all(cut == max(1, -(-log.height // part_events)) for cut in cuts)
