@@ -40,7 +40,7 @@ import numpy.typing as npt
 
 from funnelcore.simulate._exact import ChainSolution
 from funnelcore.simulate._results import Band, DaysToWin, MonteCarloResult, Timeline
-from funnelcore.simulate._scenario import Chain, Scenario
+from funnelcore.simulate._scenario import Chain, Scenario, lognormal_log
 
 __all__ = ["STREAM_BLOCK", "Plan", "Walker", "forecast_runs", "run_monte_carlo", "threads_for"]
 
@@ -83,17 +83,17 @@ class Plan:
         duration = scenario.duration
         self.kind = duration.distribution
         self.means = chain.mean_days
-        sigma = duration.sigma if self.kind == "lognormal" else 0.0
-        self.sigma = sigma
-        self.mu = [math.log(m) - sigma * sigma / 2 if m > 0 else 0.0 for m in self.means]
+        cv = duration.cv if self.kind == "lognormal" else 0.0
+        self.sigma = lognormal_log(1.0, cv)[1]
+        self.mu = [lognormal_log(m, cv)[0] if m > 0 else 0.0 for m in self.means]
         self.shape = duration.shape if self.kind == "gamma" else 1.0
         self.scale = [m / self.shape for m in self.means]
         value = scenario.value
         self.value_mean = value.mean
         self.value_random = value.distribution == "lognormal" and value.cv > 0 and value.mean > 0
-        value_sigma = math.sqrt(math.log1p(value.cv**2)) if self.value_random else 0.0
-        self.value_sigma = value_sigma
-        self.value_mu = math.log(value.mean) - value_sigma**2 / 2 if self.value_random else 0.0
+        self.value_mu, self.value_sigma = (
+            lognormal_log(value.mean, value.cv) if self.value_random else (0.0, 0.0)
+        )
         #: the chain solved exactly: win probability and days to win from each stage
         self.solution = ChainSolution(chain)
         days = float(self.solution.days_to_win[0])

@@ -11,7 +11,7 @@ from funnelcore._actors import SalesRep
 from funnelcore._deal import ClosedDeal, OpenDeal
 from funnelcore._leads import Lead, LeadSource, Product
 from funnelcore.errors import SimulationInputError
-from funnelcore.simulate._scenario import Scenario
+from funnelcore.simulate._scenario import Scenario, lognormal_log
 from funnelcore.testing import FULL_EVIDENCE
 
 __all__ = ["sample_deals"]
@@ -101,13 +101,11 @@ def _stay(scenario: Scenario, stage: Any, rng: random.Random) -> float:
         return mean
     if duration.distribution == "gamma":
         return rng.gammavariate(duration.shape, mean / duration.shape)
-    sigma = duration.sigma
-    return rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
+    return rng.lognormvariate(*lognormal_log(mean, duration.cv))
 
 
 def _value(scenario: Scenario, rng: random.Random) -> float:
     value = scenario.value
     if value.distribution == "lognormal" and value.cv > 0 and value.mean > 0:
-        sigma = math.sqrt(math.log1p(value.cv**2))
-        return rng.lognormvariate(math.log(value.mean) - sigma * sigma / 2, sigma)
+        return rng.lognormvariate(*lognormal_log(value.mean, value.cv))
     return value.mean

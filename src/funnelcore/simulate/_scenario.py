@@ -41,6 +41,7 @@ __all__ = [
     "Duration",
     "LeadFlow",
     "Scenario",
+    "lognormal_log",
 ]
 
 #: The distributions a stay in a stage (or a deal's value) may follow.
@@ -107,7 +108,7 @@ class Duration:
     @property
     def sigma(self) -> float:
         """The standard deviation of the log of a lognormal stay."""
-        return math.sqrt(math.log1p(self.cv * self.cv))
+        return lognormal_log(1.0, self.cv)[1]
 
     @property
     def shape(self) -> float:
@@ -718,6 +719,16 @@ def _compile(process: SalesProcess[Any], out: _Checked, problems: list[str]) -> 
 
 
 # -- parsing -------------------------------------------------------------------------------------
+
+
+def lognormal_log(mean: float, cv: float) -> tuple[float, float]:
+    """The ``(mu, sigma)`` of the log of a lognormal with this mean and coefficient of variation.
+
+    ``sigma**2 = log(1 + cv**2)`` and ``mu = log(mean) - sigma**2 / 2``: the lognormal keeps the
+    mean it is given (see :doc:`/concepts/simulation-model`).
+    """
+    sigma = math.sqrt(math.log1p(cv * cv))
+    return math.log(mean) - sigma * sigma / 2, sigma
 
 
 def _cv_of_sigma(sigma: float) -> float:
