@@ -528,3 +528,31 @@ def test_events_at_the_same_time_are_ordered_by_stage_and_stay_zero_days() -> No
     assert rows["lead"]["stays"] == 1
     assert rows["lead"]["median_days"] == 0.0
     assert rows["lost"]["stays"] == 0
+
+
+def test_a_large_in_memory_polars_log_is_cut_into_parts_that_share_no_deal() -> None:
+    """Each deal's events fall in one part, and the parts together are the log, row for row."""
+    from funnelcore.analytics._frames import as_frame, deal_parts
+
+    log = pl.DataFrame(
+        {
+            "deal_id": [f"D{i % 37}" for i in range(500)],
+            "stage": ["lead"] * 500,
+            "at": [START + timedelta(minutes=i) for i in range(500)],
+        }
+    )
+    parts = [part.collect().to_native() for part in deal_parts(as_frame(log), part_events=100)]
+    assert len(parts) == 5
+    deals = [set(part["deal_id"]) for part in parts]
+    assert sum(len(found) for found in deals) == len(set().union(*deals)) == 37
+    assert pl.concat(parts).sort("at").equals(log)
+
+
+@pytest.mark.parametrize("kind", ["small", "lazy", "pandas"])
+def test_a_small_lazy_or_non_polars_log_is_one_part(kind: str) -> None:
+    from funnelcore.analytics._frames import as_frame, deal_parts
+
+    log = pl.DataFrame({"deal_id": ["D1", "D2"] * 50, "stage": ["lead"] * 100})
+    native: Any = {"small": log, "lazy": log.lazy(), "pandas": log.to_pandas()}[kind]
+    size = 100 if kind == "small" else 10
+    assert len(deal_parts(as_frame(native, needed=("deal_id", "stage")), part_events=size)) == 1
