@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -225,3 +226,35 @@ def test_the_python_and_vectorised_engines_give_identical_reports(
     python = audit(rows, process, engine="python")
     frame = pl.DataFrame(rows, schema=dict.fromkeys(("deal_id", "stage", "at", "actor"), pl.String))
     assert audit(frame, process, engine="vectorised") == python
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(LOG_PROCESSES).flatmap(lambda p: st.tuples(st.just(p), messy_logs(p))),
+    st.integers(1, 6),
+)
+def test_auditing_a_large_log_part_by_part_gives_the_report_of_the_whole(
+    case: tuple[SalesProcess[Any], list[dict[str, Any]]], part_rows: int
+) -> None:
+    """Cut by deal into parts of ``part_rows`` rows, any log audits as it does whole.
+
+    A large log (``PART_ROWS``) is audited one part of its deals at a time; ``part_rows`` small
+    enough cuts even a small one into several parts. The plain-Python engine is the oracle.
+    """
+    from funnelcore import _log_frames
+
+    process, rows = case
+    python = audit(rows, process, engine="python")
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(("deal_id", "stage", "at", "actor"), pl.String))
+    cuts: list[int] = []
+    deal_parts = _log_frames.deal_parts
+
+    def parts(prepared: _log_frames.Prepared) -> list[Any]:
+        found = deal_parts(prepared, part_rows=part_rows)
+        cuts.append(len(found))
+        return found
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_log_frames, "deal_parts", parts)
+        assert audit(frame, process, engine="vectorised") == python
+    assert cuts == [max(1, -(-len(rows) // part_rows))]

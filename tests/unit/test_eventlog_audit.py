@@ -431,3 +431,40 @@ def test_rows_reaching_the_sort_out_of_input_order_fall_back_to_the_keyed_sort(
     frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
     assert audit(frame, COMPLEX, engine="vectorised") == audit(rows, COMPLEX, engine="python")
     assert keyed == [False, True]
+
+
+@pytest.mark.parametrize("source", ["frame", "parquet"])
+def test_a_log_cut_into_deal_parts_keeps_a_deal_whose_id_is_padded_in_one_part(
+    source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """' D7 ' and 'D7' are one deal to the audit, so they must land in the same part."""
+    import polars as pl
+
+    from funnelcore import _log_frames
+
+    rows = []
+    for number in range(20):
+        rows.append({"deal_id": f"D{number}", "stage": "lead", "actor": "marketing"})
+        rows.append({"deal_id": f" D{number} ", "stage": "prospecting", "actor": "sales"})
+        rows.append({"deal_id": f"D{number}", "stage": "needs_analysis", "actor": "sales"})
+    for index, row in enumerate(rows):
+        row["at"] = f"2026-01-{1 + index // 10:02d}T{index % 10:02d}:00:00"
+    expected = audit(rows, COMPLEX, engine="python")
+    assert [(v.row, v.rule) for v in expected.violations] == [
+        (3 * number + 3, "illegal_move") for number in range(20)
+    ]
+    log: Any = pl.DataFrame(rows)
+    if source == "parquet":
+        log = tmp_path / "log.parquet"
+        pl.DataFrame(rows).write_parquet(log)
+    deal_parts = _log_frames.deal_parts
+    cuts: list[int] = []
+
+    def parts(prepared: _log_frames.Prepared) -> list[Any]:
+        found = deal_parts(prepared, part_rows=6)
+        cuts.append(len(found))
+        return found
+
+    monkeypatch.setattr(_log_frames, "deal_parts", parts)
+    assert audit(log, COMPLEX, engine="vectorised") == expected
+    assert cuts == [10]
