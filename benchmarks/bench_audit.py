@@ -2,8 +2,9 @@
 
 Prints events/s for funnelcore's ``audit`` on its default (vectorised) path, for a hand-written
 DuckDB SQL query doing the same checks, and for the pure-Python fallback (1M only); and the peak
-memory (max RSS) of each measurement. Every measurement runs in a fresh subprocess, so its max RSS
-is its own (tracemalloc would miss native memory).
+memory (max RSS) of each measurement. ``funnelcore, frame`` audits the same log loaded into a
+Polars DataFrame first (for information: its peak includes the loaded log). Every measurement
+runs in a fresh subprocess, so its max RSS is its own (tracemalloc would miss native memory).
 
 Targets (issue 3): audit >= 0.9x the DuckDB SQL baseline; peak memory <= 1 GB at 10M events;
 pure-Python fallback >= 0.5M events/s.
@@ -136,9 +137,12 @@ def measure(name: str, path: Path) -> dict[str, float]:
 
     process = SalesProcess.complex()
     rows_in_memory = pl.read_parquet(path).to_dicts() if name == "python-rows" else None
+    frame = pl.read_parquet(path) if name == "funnelcore-frame" else None
     start = time.perf_counter()
     if name == "funnelcore":
         violations = len(audit(path, process).violations)
+    elif name == "funnelcore-frame":
+        violations = len(audit(frame, process).violations)
     elif name == "python":
         violations = len(audit(path.with_suffix(".csv"), process, engine="python").violations)
     elif name == "python-rows":
@@ -187,12 +191,14 @@ def main(argv: list[str]) -> int:
         if not path.exists():
             generate(size, path)
         results = {}
-        names = ["funnelcore", "duckdb"] + (["python", "python-rows"] if size <= 1_000_000 else [])
+        names = ["funnelcore", "duckdb", "funnelcore-frame"]
+        names += ["python", "python-rows"] if size <= 1_000_000 else []
         for name in names:
             results[name] = result = run(name, path, repeat=3 if size <= 1_000_000 else 2)
             label = {
                 "funnelcore": "funnelcore audit",
                 "duckdb": "DuckDB SQL (by hand)",
+                "funnelcore-frame": "funnelcore, frame",
                 "python": "pure Python (CSV file)",
                 "python-rows": "pure Python (rows)",
             }[name]
