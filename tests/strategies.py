@@ -313,7 +313,7 @@ def interleaved_legal_logs(
 
 
 #: Cells of a messy log: blanks, bad text, wrong case, offsets and none.
-messy_deal_ids = st.sampled_from(["A", "B", " C ", "", None, "7"])
+messy_deal_ids = st.sampled_from(["A", "B", " C ", "C", "", None, "7"])  # " C " is deal C
 messy_actors = st.sampled_from(
     ["sales", "Sales", "marketing", "customer", "system", "boss", "", None]
 )
