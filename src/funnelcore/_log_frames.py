@@ -218,7 +218,7 @@ def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str
         lazy, lazy.collect_schema().names(), mapping, label, at_is_text=False
     )
     if isinstance(frame, nw.DataFrame):
-        prepared.height = len(frame)
+        prepared.height = frame.shape[0]
         prepared.in_memory = True
     return prepared
 
