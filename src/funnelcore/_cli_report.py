@@ -67,8 +67,9 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from funnelcore._eventlog import read_log
+    from funnelcore._log_source import has_analytics
     from funnelcore.analytics._engines import measured
-    from funnelcore.analytics._frames import read_log_file
     from funnelcore.analytics._funnel import funnel_result, summary_result
     from funnelcore.analytics._plain import rows_result
     from funnelcore.analytics._weak_link import IDLE_BELOW, check_capacity, weak_link_of
@@ -79,7 +80,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.reps is not None:
         check_capacity(args.reps, args.deals_per_rep, IDLE_BELOW)
     process = resolve_process(args.process)
-    log = read_log_file(args.file)
+    # One read, checked row by row (every malformed row reported): a Polars frame for the
+    # vectorised engine, or rows for the plain-Python one when the analytics extra is missing.
+    log: object = read_log(args.file) if has_analytics() else read_log(args.file, backend="rows")
     # Measured once for the stage table and the summary (and the weak link, unless broken down:
     # the verdict is over the whole log).
     measures, _ = measured(log, process, by=args.by)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from funnelcore import cli
-from tests.unit.analytics_story import story_polars
+from tests.unit.analytics_story import close_to, story_polars
 
 
 @pytest.fixture(autouse=True)
@@ -142,3 +142,46 @@ def test_a_log_with_an_unknown_stage_exits_2(
     assert err.startswith(
         "funnelcore: error: cannot measure the funnel: column 'stage': 1 stage name(s)"
     )
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_report_runs_without_the_extras_and_prints_the_same(
+    output: str, story_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no narwhals, Polars, pandas or numpy, the plain-Python engine prints the same report."""
+    import subprocess
+    import sys
+    import textwrap
+
+    argv = ["report", str(story_csv), "--by", "campaign", "--format", output]
+    argv += ["--reps", "2", "--deals-per-rep", "3"]
+    code, expected, _ = run(capsys, *argv)
+    assert code == 0
+    extras = ("narwhals", "polars", "pandas", "duckdb", "pyarrow", "numpy", "pyspark")
+    child = textwrap.dedent(
+        f"""
+        import sys
+        for name in {extras!r}:
+            sys.modules[name] = None  # import fails as if not installed
+        from funnelcore.cli import main
+        sys.exit(main(sys.argv[1:]))
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    ran = subprocess.run(
+        [sys.executable, "-c", child, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(root / "src"), "PATH": ""},
+    )
+    assert ran.returncode == 0, ran.stderr
+    if output == "text":
+        assert ran.stdout == expected
+        return
+    # the engines may round the last bit of a float differently (see close_to)
+    plain, vectorised = json.loads(ran.stdout), json.loads(expected)
+    for table in ("summary", "stages"):
+        assert plain.pop(table) == close_to(vectorised.pop(table))
+    assert plain.pop("weak_link") == close_to([vectorised.pop("weak_link")])[0]
+    assert plain == vectorised
