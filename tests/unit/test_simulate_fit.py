@@ -198,3 +198,47 @@ def test_polars_frames_work_too() -> None:
     polars = pytest.importorskip("polars")
     log = polars.from_pandas(_event_log(400, seed=3))
     assert fit_scenario(log).deals == 400
+
+
+def test_rows_and_lazy_frames_fit_like_the_dataframe() -> None:
+    """A list of row dicts and a Polars LazyFrame give the fit of the same log as a DataFrame."""
+    polars = pytest.importorskip("polars")
+    log = _event_log(300, seed=5)
+    expected = fit_scenario(log)
+    rows: list[dict[str, Any]] = log.to_dict("records")
+    for source in (rows, polars.from_pandas(log).lazy()):
+        fit = fit_scenario(source)
+        assert fit.scenario.advance == expected.scenario.advance
+        assert fit.exits == expected.exits
+        assert fit.scenario.value == expected.scenario.value
+
+
+def test_times_follow_the_audits_grammar() -> None:
+    """Text times mean what they mean to the audit.
+
+    An offset gives the UTC instant, a date its midnight; compact ISO text (``20250102``), which
+    the audit refuses, is refused here too.
+    """
+    from datetime import date
+
+    from funnelcore import SalesProcess, audit
+    from funnelcore.simulate._history import tracks
+
+    process = SalesProcess.complex()
+    aware: list[dict[str, Any]] = [
+        {"deal_id": "a", "stage": "lead", "at": "2025-01-01T10:00:00+02:00", "actor": "marketing"},
+        {"deal_id": "a", "stage": "lost", "at": "2025-01-01T09:00:00Z", "actor": "sales"},
+    ]
+    assert audit(aware, process).is_clean
+    [track] = tracks(aware, process)
+    assert track.times == (T0 + timedelta(hours=8), T0 + timedelta(hours=9))
+    naive: list[dict[str, Any]] = [
+        {"deal_id": "b", "stage": "lead", "at": date(2025, 1, 1), "actor": "marketing"},
+        {"deal_id": "b", "stage": "lost", "at": "20250102", "actor": "sales"},
+    ]
+    assert [(v.row, v.rule) for v in audit(naive, process).violations] == [(2, "malformed")]
+    with pytest.raises(SimulationInputError) as caught:
+        tracks(naive, process)
+    assert caught.value.problems == ("row 2: at '20250102' is not an ISO 8601 date-time",)
+    [track] = tracks(naive[:1], process)
+    assert track.times == (datetime(2025, 1, 1),)

@@ -45,8 +45,9 @@ def fit_scenario(
 ) -> Fit:
     """Estimate a scenario's probabilities, days and deal value from the history of past deals.
 
-    ``history`` is a list of :class:`~funnelcore.Deal` or a dataframe of stage changes with the
-    canonical event-log columns (``deal_id``, ``stage``, ``at``, optionally ``value``).
+    ``history`` is a list of :class:`~funnelcore.Deal`, or stage changes with the canonical
+    event-log columns (``deal_id``, ``stage``, ``at``, optionally ``value``): a dataframe (eager or
+    lazy), a list of row dicts or an event-log file. Text times follow the audit's grammar.
 
     - ``advance[s]``: the stays at ``s`` that moved on to the next stage, over the stays at ``s``
       that ended (moved on, branched or were lost); ``branch[s][t]`` likewise. These are the

@@ -92,10 +92,11 @@ def forecast(
 ) -> Forecast:
     """Forecast the wins and revenue today's open deals bring by ``horizon``.
 
-    ``pipeline`` is a list of :class:`~funnelcore.Deal` or a dataframe of stage changes with the
-    canonical event-log columns (``deal_id``, ``stage``, ``at``, optionally ``value``); each deal
-    is in the last stage it entered. Closed deals are skipped. A deal's own value is used when it
-    is above 0; otherwise its value is the scenario's (its mean, or a draw in the simulation).
+    ``pipeline`` is a list of :class:`~funnelcore.Deal`, or stage changes with the canonical
+    event-log columns (``deal_id``, ``stage``, ``at``, optionally ``value``): a dataframe (eager or
+    lazy), a list of row dicts or an event-log file. Text times follow the audit's grammar. Each
+    deal is in the last stage it entered. Closed deals are skipped. A deal's own value is used when
+    it is above 0; otherwise its value is the scenario's (its mean, or a draw in the simulation).
 
     The approximation: the days a deal has already spent in its current stage are not used. Its
     remaining time there is drawn as a fresh stay, which is exact for memoryless stays

@@ -1,9 +1,11 @@
-"""Reading deals for a forecast or a fit: a list of deals, or a dataframe of stage changes.
+"""Reading deals for a forecast or a fit: a list of deals, or stage changes.
 
-One function, :func:`tracks`, turns either into the stages each deal entered and when. A
-dataframe needs the canonical event-log columns (``funnelcore._columns``): ``deal_id``, ``stage``
-and ``at``, and optionally ``value``; ``actor`` and the other columns are not needed here. Every
-malformed row is reported with its row number and the reason, all at once.
+One function, :func:`tracks`, turns either into the stages each deal entered and when. Stage
+changes (a dataframe, eager or lazy; a list of row dicts; an event-log file) need the canonical
+event-log columns (``funnelcore._columns``): ``deal_id``, ``stage`` and ``at``, and optionally
+``value``; ``actor`` and the other columns are not needed here. Times are read as the audit reads
+them (``funnelcore._timestamps``). Every malformed row is reported with its row number and the
+reason, all at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import attrs
 from funnelcore._columns import AT, DEAL_ID, STAGE, VALUE
 from funnelcore._deal import Deal
 from funnelcore._process import SalesProcess
+from funnelcore._timestamps import TimestampProblem, as_utc, coerce_timestamp
 from funnelcore._validation import is_amount
 from funnelcore.errors import SimulationInputError, UnknownStageError
 
@@ -71,15 +74,18 @@ def tracks(source: object, process: SalesProcess[Any], *, what: str = "deals") -
         raise SimulationInputError(
             what,
             [
-                f"expected a list of deals, a dataframe of stage changes or an event-log file, "
-                f"got {source!r}"
+                "expected a list of deals, stage changes (a dataframe or rows) or an event-log "
+                f"file, got {source!r}"
             ],
         )
     candidate = source  # narrowed below; ``source`` itself stays a plain object
-    if isinstance(candidate, Sequence):
+    if isinstance(candidate, Sequence) and not isinstance(candidate, str):
         items = cast("Sequence[object]", candidate)
         if all(isinstance(item, Deal) for item in items):
             return _from_deals(cast("Sequence[Deal[Any]]", items), process, what)
+        if all(isinstance(item, Mapping) for item in items):
+            # rows, as ``read_log(..., backend="rows")`` gives them
+            return _from_rows(cast("list[Mapping[str, Any]]", list(items)), process, what)
     rows = _rows(source, what)
     return _from_rows(rows, process, what)
 
@@ -137,12 +143,19 @@ def _rows(source: object, what: str) -> list[Mapping[str, Any]]:
         return records
     try:
         native: Any = source
-        frame = nw.from_native(native, eager_only=True)
+        frame = nw.from_native(native)
     except TypeError as error:
         raise SimulationInputError(
             what,
-            [f"expected a list of deals or a dataframe, got {type(source).__name__}: {error}"],
+            [
+                "expected a list of deals, a list of rows or a dataframe, got "
+                f"{type(source).__name__}: {error}"
+            ],
         ) from error
+    if isinstance(frame, nw.Series):
+        raise SimulationInputError(
+            what, [f"expected a dataframe of stage changes, got a series ({type(source).__name__})"]
+        )
     missing = [column for column in (DEAL_ID, STAGE, AT) if column not in frame.columns]
     if missing:
         raise SimulationInputError(
@@ -153,7 +166,10 @@ def _rows(source: object, what: str) -> list[Mapping[str, Any]]:
             ],
         )
     wanted = [DEAL_ID, STAGE, AT] + ([VALUE] if VALUE in frame.columns else [])
-    return list(frame.select(wanted).iter_rows(named=True))
+    selected = frame.select(wanted)
+    # a lazy frame (Polars, DuckDB, ...) is read whole: every deal's track is needed
+    eager = selected.collect() if isinstance(selected, nw.LazyFrame) else selected
+    return list(eager.iter_rows(named=True))
 
 
 def _missing(value: object) -> bool:
@@ -179,18 +195,14 @@ def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: 
             stage = _stage(process, str(stage_name))
             if stage is None:
                 reasons.append(f"stage {stage_name!r} is not a stage of {process.name!r}")
-        when: datetime | None = None
-        if _missing(at):
+        # the audit's grammar and rules: text with an offset is its UTC instant, a date midnight
+        moment, aware, problem = coerce_timestamp(at)
+        when = None if moment is None else as_utc(moment) if aware else moment
+        if problem == TimestampProblem.MISSING:
             reasons.append("at is missing")
-        elif isinstance(at, datetime):
-            when = at
-        elif isinstance(at, str):
-            try:
-                when = datetime.fromisoformat(at)
-            except ValueError:
-                reasons.append(f"at {at!r} is not an ISO 8601 date-time")
-        else:
-            reasons.append(f"at {at!r} is not a date-time")
+        elif problem != TimestampProblem.OK:
+            kind = "an ISO 8601 date-time" if isinstance(at, str) else "a date-time"
+            reasons.append(f"at {at!r} is not {kind}")
         amount: float | None = None
         if isinstance(value, str):
             # A log read from a file keeps its cells as text; an empty cell is no value.
