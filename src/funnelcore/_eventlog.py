@@ -116,13 +116,12 @@ def read_log(
         if not keep_malformed:
             _raise_malformed(audit_parsed(parsed, rules).violations, label)
         return _normalised_rows(parsed, normalise_stages=process is not None, label=label)
-    from funnelcore._log_frames import audit_frame, canonical_frame, prepare
+    from funnelcore._log_frames import canonical_frame, malformed_violations, prepare
 
     # Prepared once (for text times that takes a pass over the log) for the check and the result.
     prepared = prepare(source, kind, mapping, label)
     if not keep_malformed:
-        report = audit_frame(source, kind, rules, mapping, label, prepared=prepared)
-        _raise_malformed(report.violations, label)
+        _raise_malformed(malformed_violations(prepared, rules), label)
     return canonical_frame(
         source,
         kind,

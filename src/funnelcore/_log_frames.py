@@ -41,6 +41,7 @@ __all__ = [
     "audit_frame",
     "deal_parts",
     "frame_to_columns",
+    "malformed_violations",
     "native_frame",
     "prepare",
 ]
@@ -602,6 +603,18 @@ def _code(rules: ProcessRules, text: str) -> int | None:
     return None if value is None else rules.stage_values.index(value)
 
 
+def _malformed_flag() -> Any:
+    """Whether a normalised row lacks or cannot use its deal id, stage, time or actor."""
+    import narwhals as nw
+
+    return (
+        nw.col("_deal").is_null()
+        | nw.col("_stage_missing")
+        | (nw.col("_at_problem") != TimestampProblem.OK)
+        | nw.col("_role_code").is_null()
+    )
+
+
 def _checks(
     frame: Any, rules: ProcessRules, *, spark: bool, by_key: bool = False
 ) -> tuple[Any, Any]:
@@ -633,10 +646,7 @@ def _checks(
     ]
     refused = [_ROLES.index(r) for r in _ROLES if r not in rules.open_by] or [-1]
     flags = {
-        "_malformed": ~has_deal
-        | nw.col("_stage_missing")
-        | (nw.col("_at_problem") != TimestampProblem.OK)
-        | nw.col("_role_code").is_null(),
+        "_malformed": _malformed_flag(),
         "_unknown": ~nw.col("_stage_missing") & stage.is_null(),
         "_not_from_entry": first & ~stage.is_null() & (stage != index(rules.entry)),
         "_open_refused": first
@@ -745,6 +755,44 @@ def _texts(frame: Any, orders: list[int]) -> dict[int, dict[str, Any]]:
     return {row["_order"]: row for row in rows}
 
 
+def _malformed(rules: ProcessRules, row: int, item: dict[str, Any]) -> Violation:
+    """The ``malformed`` violation of a found row, its texts looked up (see :func:`_texts`)."""
+    deal = item["_deal"]
+    return Violation(
+        row,
+        deal,
+        "malformed",
+        rules.malformed(
+            deal_missing=deal is None,
+            stage_missing=item["_stage_missing"],
+            at_problem=item["_at_problem"],
+            at_text=item["_at_raw"],
+            actor_text=None if item["_actor_missing"] else item["_actor_raw"],
+            actor_bad=item["_role_code"] is None,
+        ),
+    )
+
+
+def malformed_violations(prepared: Prepared, rules: ProcessRules) -> list[Violation]:
+    """The ``malformed`` violations of a prepared log, as :func:`audit_frame` reports them.
+
+    Malformed is a matter of the row alone, so no deal's rows are put in order: one filter of
+    the normalised log, without the sort and shifts of the full audit (``read_log`` needs only
+    these).
+    """
+    normalise = _normalise if prepared.spark else _normalise_polars
+    base = normalise(prepared.frame, rules)
+    candidates = base.filter(_malformed_flag()).select("_order", "_role_code", "_at_problem")
+    found: list[dict[str, Any]] = candidates.collect().rows(named=True)
+    texts = _texts(prepared.frame, [item["_order"] for item in found])
+    violations: list[Violation] = []
+    for item in found:
+        item.update(texts[item["_order"]])
+        violations.append(_malformed(rules, prepared.row_of(item["_order"]), item))
+    violations.sort(key=lambda violation: violation.row)
+    return violations
+
+
 def audit_frame(
     source: object,
     kind: str,
@@ -793,21 +841,7 @@ def audit_frame(
         role = None if role_code is None else _ROLES[int(role_code)]
         previous = None if previous_code is None else stages[int(previous_code)]
         if item["_malformed"]:
-            add(
-                Violation(
-                    row,
-                    deal,
-                    "malformed",
-                    rules.malformed(
-                        deal_missing=deal is None,
-                        stage_missing=item["_stage_missing"],
-                        at_problem=item["_at_problem"],
-                        at_text=item["_at_raw"],
-                        actor_text=None if item["_actor_missing"] else item["_actor_raw"],
-                        actor_bad=role is None,
-                    ),
-                )
-            )
+            add(_malformed(rules, row, item))
         if item["_unknown"]:
             add(Violation(row, deal, "unknown_stage", rules.unknown_stage(item["_stage_raw"])))
         if item["_not_from_entry"]:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from funnelcore import (
     InvalidHistoryError,
+    InvalidLogError,
     Lead,
     LeadSource,
     Product,
@@ -22,6 +23,7 @@ from funnelcore import (
     audit,
     deals_from_log,
     deals_to_log,
+    read_log,
 )
 from funnelcore.testing import FULL_EVIDENCE
 from tests.strategies import (
@@ -258,3 +260,23 @@ def test_auditing_a_large_log_part_by_part_gives_the_report_of_the_whole(
         patch.setattr(_log_frames, "deal_parts", parts)
         assert audit(frame, process, engine="vectorised") == python
     assert cuts == [max(1, -(-len(rows) // part_rows))]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(LOG_PROCESSES).flatmap(lambda p: st.tuples(st.just(p), messy_logs(p))))
+def test_read_log_refuses_exactly_the_rows_the_audit_calls_malformed(
+    case: tuple[SalesProcess[Any], list[dict[str, Any]]],
+) -> None:
+    """A frame and its rows: read_log lists the audit's ``malformed`` violations, no more."""
+    process, rows = case
+    malformed = [
+        v for v in audit(rows, process, engine="python").violations if v.rule == "malformed"
+    ]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(("deal_id", "stage", "at", "actor"), pl.String))
+    for source in (rows, frame):
+        if not malformed:
+            read_log(source, process=process)
+            continue
+        with pytest.raises(InvalidLogError) as caught:
+            read_log(source, process=process)
+        assert list(caught.value.violations) == malformed

@@ -113,6 +113,19 @@ def test_read_log_on_spark_returns_a_spark_frame_in_canonical_columns(spark: Any
     assert [r["at"] for r in collected] == [datetime(2026, 1, 5, 9), datetime(2026, 1, 6, 8)]
 
 
+def test_read_log_on_spark_lists_the_malformed_rows_the_audit_finds(spark: Any) -> None:
+    """Row numbers on Spark come from its partitions: the same rows as the plain-Python audit."""
+    from funnelcore import InvalidLogError
+
+    expected = [
+        v for v in audit(ROWS, COMPLEX, engine="python").violations if v.rule == "malformed"
+    ]
+    assert [v.row for v in expected] == [5, 6, 7]
+    with pytest.raises(InvalidLogError) as caught:
+        read_log(spark_frame(spark, ROWS, TEXT_SCHEMA, partitions=3))
+    assert list(caught.value.violations) == expected
+
+
 @settings(
     max_examples=12,
     deadline=None,
