@@ -244,7 +244,7 @@ def import_crm_snapshot(
                 note(f"the export has no date column for {stage_value}; the event has no date")
             rows.append(_event(deal_id, stage_value, at, previous, common, shared))
             previous = stage_value
-    return SnapshotImport(_like(rows, source, kind), tuple(notes))
+    return SnapshotImport(_like(rows, source, kind, label), tuple(notes))
 
 
 def _number(cell: object) -> float | int | None:
@@ -306,16 +306,10 @@ def _values(process: SalesProcess[Any]) -> set[str]:
     return {str(stage.value) for stage in process.stages}
 
 
-def _like(rows: list[dict[str, Any]], source: object, kind: str) -> Any:
-    """The rows in the caller's frame type: rows stay rows, files become Polars."""
+def _like(rows: list[dict[str, Any]], source: object, kind: str, label: str) -> Any:
+    """The rows in the caller's frame type, as ``read_log`` returns: files become Polars."""
     if kind == "rows":
         return rows
-    from funnelcore._log_frames import rows_to_frame
+    from funnelcore._log_frames import callers_type, rows_to_frame
 
-    if kind in ("csv", "jsonl", "parquet"):
-        return rows_to_frame(rows, "polars")
-    module = type(source).__module__
-    backend = "pandas" if module.startswith("pandas") else "polars"
-    if module.startswith("pyarrow"):
-        backend = "pyarrow"
-    return rows_to_frame(rows, backend)
+    return callers_type(rows_to_frame(rows, "polars"), source, kind, "polars", label)

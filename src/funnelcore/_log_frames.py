@@ -39,6 +39,7 @@ __all__ = [
     "PART_ROWS",
     "PART_ROWS_IN_MEMORY",
     "audit_frame",
+    "callers_type",
     "deal_parts",
     "frame_to_columns",
     "malformed_violations",
@@ -955,10 +956,23 @@ def canonical_frame(
         columns.append(number.alias(C.VALUE))
     lazy = lazy.with_columns(columns)
     lazy = lazy.select(_canonical_order(lazy.collect_schema().names()))
+    return callers_type(lazy, source, kind, backend, label)
+
+
+def callers_type(
+    frame: pl.LazyFrame | pl.DataFrame, source: object, kind: str, backend: str, label: str
+) -> Any:
+    """A Polars result in the frame type of the input ``source`` (a file's: ``backend``).
+
+    A Polars LazyFrame stays lazy; pandas, PyArrow and DuckDB get their own type back; any other
+    input (and a Polars DataFrame) gets a Polars DataFrame.
+    """
+    import polars as pl
+
     native_source = None if kind in ("csv", "jsonl", "parquet") else _unwrap(source)
     if isinstance(native_source, pl.LazyFrame):
-        return lazy
-    collected = lazy.collect()
+        return frame.lazy()
+    collected = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     if native_source is None:
         return _as_backend(collected, backend, label)
     module = type(native_source).__module__

@@ -519,3 +519,38 @@ def test_a_parquet_file_reads_into_every_backend(tmp_path: Path) -> None:
         frame = pl.from_pandas(frame) if backend == "pandas" else frame
         frame = pl.from_arrow(frame) if backend == "pyarrow" else frame
         assert frame.select("deal_id", "stage").rows() == expected
+
+
+@pytest.mark.parametrize("kind", ["polars", "lazy", "pandas", "pyarrow", "duckdb"])
+def test_a_crm_snapshot_comes_back_in_the_frame_type_it_came_in(kind: str) -> None:
+    """As ``read_log`` does: a LazyFrame stays lazy, a DuckDB relation stays a relation."""
+    import duckdb
+
+    rows = [
+        {"opportunity_id": "W1", "sales_agent": "Moses Frase", "deal_stage": "Won",
+         "engage_date": "2016-10-20", "close_date": "2017-03-01", "close_value": 1054},
+        {"opportunity_id": "E1", "sales_agent": "Anna Snelling", "deal_stage": "Engaging",
+         "engage_date": "2016-11-02", "close_date": None, "close_value": None},
+    ]  # fmt: skip
+    frame = pl.DataFrame(rows)
+    source: Any = {
+        "polars": frame,
+        "lazy": frame.lazy(),
+        "pandas": frame.to_pandas(),
+        "pyarrow": frame.to_arrow(),
+        "duckdb": duckdb.from_arrow(frame.to_arrow()),
+    }[kind]
+    log = import_crm_snapshot(source).log
+    expected = import_crm_snapshot(rows).log
+    back = {
+        "polars": lambda: log,
+        "lazy": lambda: log.collect(),
+        "pandas": lambda: pl.from_pandas(log),
+        "pyarrow": lambda: pl.from_arrow(log),
+        "duckdb": lambda: log.pl(),
+    }[kind]
+    assert type(log).__module__.split(".")[0] == type(source).__module__.split(".")[0]
+    assert type(log).__name__ == type(source).__name__
+    assert back().select("deal_id", "stage", "at").rows() == [
+        (row["deal_id"], row["stage"], row["at"]) for row in expected
+    ]
