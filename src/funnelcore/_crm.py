@@ -244,7 +244,7 @@ def import_crm_snapshot(
                 note(f"the export has no date column for {stage_value}; the event has no date")
             rows.append(_event(deal_id, stage_value, at, previous, common, shared))
             previous = stage_value
-    return SnapshotImport(_like(rows, source, kind, label), tuple(notes))
+    return SnapshotImport(_like(rows, extras, source, kind, label), tuple(notes))
 
 
 def _number(cell: object) -> float | int | None:
@@ -306,10 +306,24 @@ def _values(process: SalesProcess[Any]) -> set[str]:
     return {str(stage.value) for stage in process.stages}
 
 
-def _like(rows: list[dict[str, Any]], source: object, kind: str, label: str) -> Any:
-    """The rows in the caller's frame type, as ``read_log`` returns: files become Polars."""
+def _like(
+    rows: list[dict[str, Any]], extras: list[str], source: object, kind: str, label: str
+) -> Any:
+    """The rows in the caller's frame type, as ``read_log`` returns: files become Polars.
+
+    An export without rows still gives the event log's columns (a frame of no columns is not a
+    frame every engine takes: DuckDB refuses one).
+    """
     if kind == "rows":
         return rows
+    import polars as pl
+
     from funnelcore._log_frames import callers_type, rows_to_frame
 
-    return callers_type(rows_to_frame(rows, "polars"), source, kind, "polars", label)
+    if rows:
+        frame = rows_to_frame(rows, "polars")
+    else:
+        empty = _event(None, None, None, None, dict.fromkeys((C.ACTOR, C.ACTOR_NAME, C.VALUE)), {})
+        schema: dict[str, Any] = dict.fromkeys([*empty, *extras], pl.String)
+        frame = pl.DataFrame(schema=schema | {C.AT: pl.Datetime("us"), C.VALUE: pl.Float64})
+    return callers_type(frame, source, kind, "polars", label)

@@ -554,3 +554,24 @@ def test_a_crm_snapshot_comes_back_in_the_frame_type_it_came_in(kind: str) -> No
     assert back().select("deal_id", "stage", "at").rows() == [
         (row["deal_id"], row["stage"], row["at"]) for row in expected
     ]
+
+
+@pytest.mark.parametrize("kind", ["polars", "lazy", "duckdb"])
+def test_an_empty_crm_snapshot_gives_an_empty_log_with_its_columns(kind: str) -> None:
+    import duckdb
+
+    names = ["opportunity_id", "sales_agent", "deal_stage", "engage_date", "close_date"]
+    names += ["close_value", "account"]
+    frame = pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+    source: Any = {
+        "polars": frame,
+        "lazy": frame.lazy(),
+        "duckdb": duckdb.from_arrow(frame.to_arrow()),
+    }[kind]
+    log = import_crm_snapshot(source).log
+    empty = {"polars": lambda: log, "lazy": lambda: log.collect(), "duckdb": lambda: log.pl()}[
+        kind
+    ]()
+    assert empty.height == 0
+    assert empty.columns[:4] == ["deal_id", "stage", "at", "actor"]
+    assert "account" in empty.columns
