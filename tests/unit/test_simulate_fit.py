@@ -146,6 +146,9 @@ def test_malformed_rows_are_reported_with_their_row_and_reason() -> None:
     assert caught.value.problems == (
         "row 2: stage 'prospectng' is not a stage of 'complex'",
         "row 3: deal_id is missing",
+        # rows 1-3 carry a UTC offset, so row 4's naive time has no known instant (as the audit
+        # reports it)
+        "row 4: at '2025-01-02' has no UTC offset, but other rows of the log have one",
         "row 4: value -3.0 is not a number >= 0",
         "row 5: at 'yesterday' is not an ISO 8601 date-time",
         "row 6: at is missing",
@@ -242,3 +245,35 @@ def test_times_follow_the_audits_grammar() -> None:
     assert caught.value.problems == ("row 2: at '20250102' is not an ISO 8601 date-time",)
     [track] = tracks(naive[:1], process)
     assert track.times == (datetime(2025, 1, 1),)
+
+
+def test_rows_are_read_as_the_audit_reads_them() -> None:
+    """Rows are read as the audit reads them.
+
+    Padded deal ids are one deal; a naive time in an aware log is refused; a row list without a
+    needed column is refused once, not row by row.
+    """
+    from funnelcore import SalesProcess, audit
+    from funnelcore.simulate._history import tracks
+
+    process = SalesProcess.complex()
+    padded: list[dict[str, Any]] = [
+        {"deal_id": " C ", "stage": "lead", "at": "2025-01-01", "actor": "marketing"},
+        {"deal_id": "C", "stage": "lost", "at": "2025-01-02", "actor": "sales"},
+    ]
+    assert audit(padded, process).deals == 1
+    [track] = tracks(padded, process)
+    assert (track.deal_id, [stage.value for stage in track.stages]) == ("C", ["lead", "lost"])
+    mixed: list[dict[str, Any]] = [
+        {"deal_id": "A", "stage": "lead", "at": "2025-01-01T10:00:00Z", "actor": "marketing"},
+        {"deal_id": "B", "stage": "lead", "at": "2025-01-01T10:00:00", "actor": "marketing"},
+    ]
+    assert [(v.row, v.rule) for v in audit(mixed, process).violations] == [(2, "malformed")]
+    with pytest.raises(SimulationInputError) as caught:
+        tracks(mixed, process)
+    assert caught.value.problems == (
+        "row 2: at '2025-01-01T10:00:00' has no UTC offset, but other rows of the log have one",
+    )
+    with pytest.raises(SimulationInputError) as caught:
+        tracks([{"id": "A", "stage": "lead", "at": "2025-01-01"}] * 1000, process)
+    assert caught.value.problems == ("missing column deal_id (columns: id, stage, at)",)

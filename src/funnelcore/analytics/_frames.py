@@ -89,7 +89,8 @@ class Source:
         time_checks: aggregations to run with the null check of ``at``; :func:`time_problem` reads
             their values.
         height: the number of events of a log that came eager (already in memory); ``None`` for
-            one that came lazy (a Polars LazyFrame, a scanned file), read as the query runs.
+            one that came lazy (a LazyFrame, such as ``polars.scan_parquet(path)``), read as the
+            query runs. A file path is read into memory first (``read_log_file``).
     """
 
     frame: nw.LazyFrame[Any]

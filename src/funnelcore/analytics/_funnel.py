@@ -161,8 +161,9 @@ def stage_conversion(
 def stage_conversion(log: Any, process: SalesProcess[Any], *, by: str | None = None) -> Any:
     """Deals that reached each stage and how many went on to the next: the funnel's counts.
 
-    The fast path: one ``group_by`` of the log, run by its own engine. One row per stage in
-    process order (per group with ``by=``):
+    The fast path: one ``group_by`` of the log, run by its own engine (a large Polars frame in
+    memory is grouped one part of its deals at a time, to keep memory down; the counts are
+    exact). One row per stage in process order (per group with ``by=``):
 
     * ``reached``: distinct deals with an event entering the stage;
     * ``next_stage``: the next stage on the way to WON (``None`` for WON, LOST, and a stage whose

@@ -1,7 +1,8 @@
 """The vectorised engine of the funnel metrics: two queries, run by the log's own engine.
 
-* :func:`count_reached` - one ``group_by`` of the log: the distinct deals that reached each stage
-  (the stage conversion counts; the fast path).
+* :func:`count_reached` - one ``group_by`` of the log (of each part of a large one in memory,
+  see ``deal_parts``): the distinct deals that reached each stage (the stage conversion counts;
+  the fast path).
 * :func:`measure` - one ordered window over each deal's events, then one ``group_by``: everything
   else (time in stage, where each deal is now, its value, its cycle time).
 
@@ -135,7 +136,11 @@ def _conflict_column() -> nw.Expr:
 
 
 def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None) -> Counts:
-    """The distinct deals that reached each stage (and group): one ``group_by`` of the log."""
+    """The distinct deals that reached each stage (and group): one ``group_by`` of the log.
+
+    One per part of a large log in memory (``deal_parts``), and a second one when a stage is
+    spelled two ways in the log.
+    """
     shape = layout(process)
     _check_by(source, by)
     keys: list[str] = []

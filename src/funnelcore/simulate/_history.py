@@ -54,7 +54,7 @@ class Track:
 
 
 def tracks(source: object, process: SalesProcess[Any], *, what: str = "deals") -> list[Track]:
-    """The track of every deal in ``source``: a sequence of :class:`Deal` or a dataframe.
+    """The track of every deal in ``source``: deals, or stage changes (see the module doc).
 
     Stages are matched to ``process`` by name. A deal's value is used when it is above 0 (a
     deal's default value of 0 reads as unknown).
@@ -79,13 +79,15 @@ def tracks(source: object, process: SalesProcess[Any], *, what: str = "deals") -
             ],
         )
     candidate = source  # narrowed below; ``source`` itself stays a plain object
-    if isinstance(candidate, Sequence) and not isinstance(candidate, str):
+    if isinstance(candidate, Sequence):
         items = cast("Sequence[object]", candidate)
         if all(isinstance(item, Deal) for item in items):
             return _from_deals(cast("Sequence[Deal[Any]]", items), process, what)
         if all(isinstance(item, Mapping) for item in items):
             # rows, as ``read_log(..., backend="rows")`` gives them
-            return _from_rows(cast("list[Mapping[str, Any]]", list(items)), process, what)
+            rows = cast("list[Mapping[str, Any]]", list(items))
+            _check_columns(dict.fromkeys(name for row in rows for name in row), what)
+            return _from_rows(rows, process, what)
     rows = _rows(source, what)
     return _from_rows(rows, process, what)
 
@@ -152,24 +154,26 @@ def _rows(source: object, what: str) -> list[Mapping[str, Any]]:
                 f"{type(source).__name__}: {error}"
             ],
         ) from error
-    if isinstance(frame, nw.Series):
-        raise SimulationInputError(
-            what, [f"expected a dataframe of stage changes, got a series ({type(source).__name__})"]
-        )
-    missing = [column for column in (DEAL_ID, STAGE, AT) if column not in frame.columns]
-    if missing:
-        raise SimulationInputError(
-            what,
-            [
-                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                f"(columns: {', '.join(frame.columns)})"
-            ],
-        )
+    _check_columns(frame.columns, what)
     wanted = [DEAL_ID, STAGE, AT] + ([VALUE] if VALUE in frame.columns else [])
     selected = frame.select(wanted)
     # a lazy frame (Polars, DuckDB, ...) is read whole: every deal's track is needed
     eager = selected.collect() if isinstance(selected, nw.LazyFrame) else selected
     return list(eager.iter_rows(named=True))
+
+
+def _check_columns(columns: Iterable[str], what: str) -> None:
+    """Refuse stage changes without a needed column, once (not once per row)."""
+    names = list(columns)
+    missing = [column for column in (DEAL_ID, STAGE, AT) if column not in names]
+    if missing:
+        raise SimulationInputError(
+            what,
+            [
+                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                f"(columns: {', '.join(names)})"
+            ],
+        )
 
 
 def _missing(value: object) -> bool:
@@ -180,13 +184,17 @@ def _missing(value: object) -> bool:
 def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: str) -> list[Track]:
     problems: list[str] = []
     by_deal: dict[str, list[tuple[datetime, int, Any, float | None]]] = {}
+    # As in the audit, a log is naive or aware: when any row's time carries a UTC offset, a row
+    # without one has no known instant. Found in a first pass over the times.
+    aware_log = any(coerce_timestamp(row.get(AT))[1] for row in rows)
     for number, row in enumerate(rows, start=1):
-        deal_id = row.get(DEAL_ID)
+        # deal ids are read as the audit reads them: text, spaces around stripped
+        deal_id = None if _missing(row.get(DEAL_ID)) else str(row.get(DEAL_ID)).strip()
         stage_name = row.get(STAGE)
         at = row.get(AT)
         value = row.get(VALUE)
         reasons: list[str] = []
-        if _missing(deal_id) or not str(deal_id).strip():
+        if not deal_id:
             reasons.append("deal_id is missing")
         stage = None
         if _missing(stage_name):
@@ -203,6 +211,8 @@ def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: 
         elif problem != TimestampProblem.OK:
             kind = "an ISO 8601 date-time" if isinstance(at, str) else "a date-time"
             reasons.append(f"at {at!r} is not {kind}")
+        elif aware_log and not aware:
+            reasons.append(f"at {at!r} has no UTC offset, but other rows of the log have one")
         amount: float | None = None
         if isinstance(value, str):
             # A log read from a file keeps its cells as text; an empty cell is no value.
@@ -221,7 +231,8 @@ def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: 
             problems.extend(f"row {number}: {reason}" for reason in reasons)
             continue
         assert when is not None
-        by_deal.setdefault(str(deal_id), []).append((when, number, stage, amount))
+        assert deal_id is not None
+        by_deal.setdefault(deal_id, []).append((when, number, stage, amount))
     result: list[Track] = []
     for deal_id, entries in by_deal.items():
         try:
