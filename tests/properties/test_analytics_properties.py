@@ -131,7 +131,7 @@ def test_counting_a_large_log_part_by_part_gives_the_counts_of_the_whole(
     cuts: list[int] = []
 
     def parts(source: _frames.Source) -> list[Any]:
-        found = _frames.deal_parts(source, part_events=part_events)
+        found = _frames.deal_parts(source, part_events=part_events, cut_above=part_events)
         cuts.append(len(found))
         return found
 

@@ -541,7 +541,8 @@ def test_a_large_in_memory_polars_log_is_cut_into_parts_that_share_no_deal() -> 
             "at": [START + timedelta(minutes=i) for i in range(500)],
         }
     )
-    parts = [part.collect().to_native() for part in deal_parts(as_frame(log), part_events=100)]
+    cut = deal_parts(as_frame(log), part_events=100, cut_above=100)
+    parts = [part.collect().to_native() for part in cut]
     assert len(parts) == 5
     deals = [set(part["deal_id"]) for part in parts]
     assert sum(len(found) for found in deals) == len(set().union(*deals)) == 37
@@ -555,4 +556,14 @@ def test_a_small_lazy_or_non_polars_log_is_one_part(kind: str) -> None:
     log = pl.DataFrame({"deal_id": ["D1", "D2"] * 50, "stage": ["lead"] * 100})
     native: Any = {"small": log, "lazy": log.lazy(), "pandas": log.to_pandas()}[kind]
     size = 100 if kind == "small" else 10
-    assert len(deal_parts(as_frame(native, needed=("deal_id", "stage")), part_events=size)) == 1
+    source = as_frame(native, needed=("deal_id", "stage"))
+    assert len(deal_parts(source, part_events=size, cut_above=size)) == 1
+
+
+def test_a_log_up_to_the_cut_is_one_part_and_above_it_is_cut_in_parts_of_part_events() -> None:
+    from funnelcore.analytics._frames import as_frame, deal_parts
+
+    frame = pl.DataFrame({"deal_id": [f"D{i}" for i in range(90)], "stage": ["lead"] * 90})
+    log = as_frame(frame, needed=("deal_id", "stage"))
+    assert len(deal_parts(log, part_events=10, cut_above=90)) == 1
+    assert len(deal_parts(log, part_events=10, cut_above=89)) == 9
