@@ -40,6 +40,7 @@ __all__ = [
     "PART_ROWS_IN_MEMORY",
     "audit_frame",
     "callers_type",
+    "cut_by_deal",
     "deal_parts",
     "frame_to_columns",
     "malformed_violations",
@@ -716,11 +717,27 @@ def deal_parts(prepared: Prepared, *, part_rows: int | None = None) -> list[Any]
         part_rows = PART_ROWS_IN_MEMORY if prepared.in_memory else PART_ROWS
     if height is None or height <= part_rows:
         return [prepared.frame]
-    parts = -(-height // part_rows)
-    native: pl.LazyFrame = nw.to_native(prepared.frame)
     deal = pl.col(C.DEAL_ID).cast(pl.String).str.strip_chars()
-    part_of = deal.hash(seed=parts) % parts
-    return [nw.from_native(native.filter(part_of == part)) for part in range(parts)]
+    native: pl.LazyFrame = nw.to_native(prepared.frame)
+    cut = cut_by_deal(native, deal, -(-height // part_rows), in_memory=prepared.in_memory)
+    return [nw.from_native(part) for part in cut]
+
+
+def cut_by_deal(
+    lazy: pl.LazyFrame, deal: pl.Expr, parts: int, *, in_memory: bool
+) -> list[pl.LazyFrame]:
+    """``lazy`` in ``parts`` parts by a hash of ``deal``: every deal's rows in exactly one part.
+
+    Used where per-deal work (the audit, distinct deals per stage) is done one part at a time to
+    keep memory down; the parts' results add up because no deal is split. A frame in memory
+    computes the part numbers once and filters by them; a scanned file evaluates the hash in
+    its scan, so a part reads only its own rows' other columns.
+    """
+    part_of: pl.Expr | pl.Series = deal.hash(seed=parts) % parts
+    if in_memory:
+        # Left as UInt64: casting to a narrower type took longer than hashing the ids.
+        part_of = lazy.select(part_of).collect(engine="in-memory").to_series()
+    return [lazy.filter(part_of == part) for part in range(parts)]
 
 
 def _collect_polars(candidates: Any, counts: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -307,16 +307,14 @@ def deal_parts(
         return [frame]
     import polars as pl
 
-    parts = -(-height // part_events)
+    from funnelcore._log_frames import cut_by_deal
+
     native: pl.LazyFrame = frame.to_native()
-    # The part numbers, computed once; each part filters by them. Left as UInt64: casting them
-    # to a narrower type took longer than hashing the ids.
-    part_of = (
-        native.select(pl.col(col.DEAL_ID).hash(seed=parts) % parts)
-        .collect(engine="in-memory")
-        .to_series()
-    )
-    return [nw.from_native(native.filter(part_of == part)) for part in range(parts)]
+    parts = -(-height // part_events)
+    return [
+        nw.from_native(part)
+        for part in cut_by_deal(native, pl.col(col.DEAL_ID), parts, in_memory=True)
+    ]
 
 
 def time_problem(row: Mapping[str, Any]) -> str | None:
