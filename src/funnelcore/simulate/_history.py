@@ -18,10 +18,11 @@ from typing import Any, cast, final
 
 import attrs
 
+from funnelcore._audit import deal_ids_of, timestamps
 from funnelcore._columns import AT, DEAL_ID, STAGE, VALUE
 from funnelcore._deal import Deal
 from funnelcore._process import SalesProcess
-from funnelcore._timestamps import TimestampProblem, as_utc, coerce_timestamp
+from funnelcore._timestamps import TimestampProblem, as_utc
 from funnelcore._validation import is_amount
 from funnelcore.errors import SimulationInputError, UnknownStageError
 
@@ -184,17 +185,17 @@ def _missing(value: object) -> bool:
 def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: str) -> list[Track]:
     problems: list[str] = []
     by_deal: dict[str, list[tuple[datetime, int, Any, float | None]]] = {}
-    # As in the audit, a log is naive or aware: when any row's time carries a UTC offset, a row
-    # without one has no known instant. Found in a first pass over the times.
-    aware_log = any(coerce_timestamp(row.get(AT))[1] for row in rows)
-    for number, row in enumerate(rows, start=1):
-        # deal ids are read as the audit reads them: text, spaces around stripped
-        deal_id = None if _missing(row.get(DEAL_ID)) else str(row.get(DEAL_ID)).strip()
+    # Deal ids and times are parsed by the audit's own column parsers: ids stripped, text times
+    # by its grammar, and a naive time in a log whose other times carry an offset refused.
+    deal_ids = deal_ids_of([row.get(DEAL_ID) for row in rows])
+    moments, at_problems, aware = timestamps([row.get(AT) for row in rows])
+    cells = zip(rows, deal_ids, moments, at_problems, strict=True)
+    for number, (row, deal_id, moment, at_problem) in enumerate(cells, start=1):
         stage_name = row.get(STAGE)
         at = row.get(AT)
         value = row.get(VALUE)
         reasons: list[str] = []
-        if not deal_id:
+        if deal_id is None:
             reasons.append("deal_id is missing")
         stage = None
         if _missing(stage_name):
@@ -203,16 +204,13 @@ def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: 
             stage = _stage(process, str(stage_name))
             if stage is None:
                 reasons.append(f"stage {stage_name!r} is not a stage of {process.name!r}")
-        # the audit's grammar and rules: text with an offset is its UTC instant, a date midnight
-        moment, aware, problem = coerce_timestamp(at)
-        when = None if moment is None else as_utc(moment) if aware else moment
-        if problem == TimestampProblem.MISSING:
+        if at_problem == TimestampProblem.MISSING:
             reasons.append("at is missing")
-        elif problem != TimestampProblem.OK:
+        elif at_problem == TimestampProblem.NO_OFFSET:
+            reasons.append(f"at {at!r} has no UTC offset, but other rows of the log have one")
+        elif at_problem != TimestampProblem.OK:
             kind = "an ISO 8601 date-time" if isinstance(at, str) else "a date-time"
             reasons.append(f"at {at!r} is not {kind}")
-        elif aware_log and not aware:
-            reasons.append(f"at {at!r} has no UTC offset, but other rows of the log have one")
         amount: float | None = None
         if isinstance(value, str):
             # A log read from a file keeps its cells as text; an empty cell is no value.
@@ -230,19 +228,14 @@ def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: 
         if reasons:
             problems.extend(f"row {number}: {reason}" for reason in reasons)
             continue
-        assert when is not None
+        assert moment is not None
         assert deal_id is not None
+        when = as_utc(moment) if aware else moment
         by_deal.setdefault(deal_id, []).append((when, number, stage, amount))
     result: list[Track] = []
     for deal_id, entries in by_deal.items():
-        try:
-            entries.sort(key=lambda entry: (entry[0], entry[1]))
-        except TypeError:
-            problems.append(
-                f"rows {', '.join(str(e[1]) for e in entries)} (deal {deal_id!r}): cannot order "
-                "date-times with and without a time zone"
-            )
-            continue
+        # one kind of time (all naive, or all UTC), so they always order
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
         values = [e[3] for e in entries if e[3] is not None]
         result.append(
             Track(
