@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -351,6 +352,20 @@ def messy_logs(draw: st.DrawFn, process: SalesProcess[Any]) -> list[dict[str, An
             max_size=14,
         )
     )
+
+
+def with_process(
+    logs: Callable[[SalesProcess[Any]], st.SearchStrategy[list[dict[str, Any]]]],
+) -> st.SearchStrategy[tuple[SalesProcess[Any], list[dict[str, Any]]]]:
+    """A process of ``LOG_PROCESSES`` and a log drawn for it by ``logs``."""
+    return st.sampled_from(LOG_PROCESSES).flatmap(lambda p: st.tuples(st.just(p), logs(p)))
+
+
+def text_frame(rows: list[dict[str, Any]]) -> Any:
+    """Rows of text cells (``messy_logs``) as a Polars DataFrame of four text columns."""
+    import polars as pl
+
+    return pl.DataFrame(rows, schema=dict.fromkeys(("deal_id", "stage", "at", "actor"), pl.String))
 
 
 @st.composite

@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     process = resolve_process(args.process)
     # One read, checked row by row (every malformed row reported): a Polars frame for the
     # vectorised engine, or rows for the plain-Python one when the analytics extra is missing.
-    log: object = read_log(args.file) if has_analytics() else read_log(args.file, backend="rows")
+    log: object = read_log(args.file, backend=None if has_analytics() else "rows")
     # Measured once for the stage table and the summary (and the weak link, unless broken down:
     # the verdict is over the whole log).
     measures, _ = measured(log, process, by=args.by)

@@ -27,12 +27,13 @@ from funnelcore import (
 )
 from funnelcore.testing import FULL_EVIDENCE
 from tests.strategies import (
-    LOG_PROCESSES,
     actor_for,
     interleaved_legal_logs,
     messy_logs,
     product_kind_of,
+    text_frame,
     wellformed_logs,
+    with_process,
 )
 
 _SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -198,7 +199,7 @@ def _replay_verdicts(
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.sampled_from(LOG_PROCESSES).flatmap(lambda p: st.tuples(st.just(p), wellformed_logs(p))))
+@given(with_process(wellformed_logs))
 def test_the_audit_agrees_with_the_core_on_every_deal(
     case: tuple[SalesProcess[Any], list[dict[str, Any]]],
 ) -> None:
@@ -219,20 +220,20 @@ def test_the_audit_agrees_with_the_core_on_every_deal(
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.sampled_from(LOG_PROCESSES).flatmap(lambda p: st.tuples(st.just(p), messy_logs(p))))
+@given(with_process(messy_logs))
 def test_the_python_and_vectorised_engines_give_identical_reports(
     case: tuple[SalesProcess[Any], list[dict[str, Any]]],
 ) -> None:
     """On any log, however broken, both engines report the same violations, rows and deals."""
     process, rows = case
     python = audit(rows, process, engine="python")
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(("deal_id", "stage", "at", "actor"), pl.String))
+    frame = text_frame(rows)
     assert audit(frame, process, engine="vectorised") == python
 
 
 @settings(max_examples=80, deadline=None)
 @given(
-    st.sampled_from(LOG_PROCESSES).flatmap(lambda p: st.tuples(st.just(p), messy_logs(p))),
+    with_process(messy_logs),
     st.integers(1, 6),
 )
 def test_auditing_a_large_log_part_by_part_gives_the_report_of_the_whole(
@@ -247,7 +248,7 @@ def test_auditing_a_large_log_part_by_part_gives_the_report_of_the_whole(
 
     process, rows = case
     python = audit(rows, process, engine="python")
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(("deal_id", "stage", "at", "actor"), pl.String))
+    frame = text_frame(rows)
     cuts: list[int] = []
     deal_parts = _log_frames.deal_parts
 
@@ -263,7 +264,7 @@ def test_auditing_a_large_log_part_by_part_gives_the_report_of_the_whole(
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.sampled_from(LOG_PROCESSES).flatmap(lambda p: st.tuples(st.just(p), messy_logs(p))))
+@given(with_process(messy_logs))
 def test_read_log_refuses_exactly_the_rows_the_audit_calls_malformed(
     case: tuple[SalesProcess[Any], list[dict[str, Any]]],
 ) -> None:
@@ -272,7 +273,7 @@ def test_read_log_refuses_exactly_the_rows_the_audit_calls_malformed(
     malformed = [
         v for v in audit(rows, process, engine="python").violations if v.rule == "malformed"
     ]
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(("deal_id", "stage", "at", "actor"), pl.String))
+    frame = text_frame(rows)
     for source in (rows, frame):
         if not malformed:
             read_log(source, process=process)

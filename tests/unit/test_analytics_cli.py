@@ -10,6 +10,7 @@ import pytest
 
 from funnelcore import cli
 from tests.unit.analytics_story import close_to, story_polars
+from tests.unit.no_extras import run_without_extras
 
 
 @pytest.fixture(autouse=True)
@@ -149,32 +150,15 @@ def test_report_runs_without_the_extras_and_prints_the_same(
     output: str, story_csv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With no narwhals, Polars, pandas or numpy, the plain-Python engine prints the same report."""
-    import subprocess
-    import sys
-    import textwrap
-
     argv = ["report", str(story_csv), "--by", "campaign", "--format", output]
     argv += ["--reps", "2", "--deals-per-rep", "3"]
     code, expected, _ = run(capsys, *argv)
     assert code == 0
-    extras = ("narwhals", "polars", "pandas", "duckdb", "pyarrow", "numpy", "pyspark")
-    child = textwrap.dedent(
-        f"""
-        import sys
-        for name in {extras!r}:
-            sys.modules[name] = None  # import fails as if not installed
+    child = """
         from funnelcore.cli import main
         sys.exit(main(sys.argv[1:]))
         """
-    )
-    root = Path(__file__).resolve().parents[2]
-    ran = subprocess.run(
-        [sys.executable, "-c", child, *argv],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PYTHONPATH": str(root / "src"), "PATH": ""},
-    )
+    ran = run_without_extras(child, *argv)
     assert ran.returncode == 0, ran.stderr
     if output == "text":
         assert ran.stdout == expected

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +20,10 @@ from funnelcore.analytics import (
     weak_link,
 )
 from tests.unit.analytics_story import close_to, rows_of, story_columns, story_polars
+from tests.unit.no_extras import EXTRAS, run_without_extras
 
 COMPLEX = SalesProcess.complex()
 METRICS = [stage_conversion, stage_funnel, funnel_summary, cycle_times]
-#: Modules a user without the extras does not have.
-EXTRAS = ("narwhals", "polars", "pandas", "duckdb", "pyarrow", "numpy", "pyspark", "matplotlib")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def story_rows() -> list[dict[str, Any]]:
@@ -97,11 +92,8 @@ def test_the_metrics_work_with_no_extras_installed(tmp_path: Path) -> None:
     expected = {
         metric.__name__: rows_of(metric(path, COMPLEX, by="campaign")) for metric in METRICS
     }
-    child = textwrap.dedent(
-        f"""
-        import json, sys
-        for name in {EXTRAS!r}:
-            sys.modules[name] = None  # import fails as if not installed
+    child = f"""
+        import json
         from funnelcore import SalesProcess, read_log
         from funnelcore.analytics import (
             cycle_times, funnel_summary, stage_conversion, stage_funnel, text_table,
@@ -121,14 +113,7 @@ def test_the_metrics_work_with_no_extras_installed(tmp_path: Path) -> None:
         )
         print(json.dumps({{"results": results, "loaded": loaded}}))
         """
-    )
-    ran = subprocess.run(
-        [sys.executable, "-c", child, str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""},
-    )
+    ran = run_without_extras(child, str(path))
     assert ran.returncode == 0, ran.stderr
     output = json.loads(ran.stdout)
     assert output["loaded"] == []

@@ -14,10 +14,9 @@ import pandas as pd
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from funnelcore import SalesProcess, audit, crm_process, read_log
-from tests.strategies import LOG_PROCESSES, messy_logs
+from tests.strategies import messy_logs, with_process
 from tests.unit.spark_frames import spark_frame
 
 pyspark_sql = pytest.importorskip("pyspark.sql")  # the dev extra installs it: never skipped in CI
@@ -131,7 +130,7 @@ def test_read_log_on_spark_lists_the_malformed_rows_the_audit_finds(spark: Any) 
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(st.sampled_from(LOG_PROCESSES).flatmap(lambda p: st.tuples(st.just(p), messy_logs(p))))
+@given(with_process(messy_logs))
 def test_spark_agrees_with_the_pandas_path_on_any_log(
     spark: Any, case: tuple[Any, list[dict[str, Any]]]
 ) -> None:
