@@ -144,8 +144,8 @@ class Prepared:
         frame: canonical columns, extras, and ``_order``, ``_at``, ``_at_problem``, ``_at_raw``.
         row_of: turns an ``_order`` value into the 1-based row number.
         spark: whether it runs on Spark.
-        height: the number of rows, when knowing it took no pass over the data (a frame in
-            memory, a Parquet file's metadata); ``None`` otherwise.
+        sized: whether counting the rows takes no pass over the data (a frame in memory, a
+            Parquet file's metadata).
         in_memory: whether the log is a frame already in memory (not a file scanned lazily).
     """
 
@@ -156,14 +156,14 @@ class Prepared:
         *,
         spark: bool,
         aware: bool,
-        height: int | None = None,
+        sized: bool = False,
         in_memory: bool = False,
     ) -> None:
         self.frame = frame
         self.row_of = row_of
         self.spark = spark
         self.aware = aware
-        self.height = height
+        self.sized = sized
         self.in_memory = in_memory
 
 
@@ -205,12 +205,11 @@ def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str
             else:
                 lazy = pl.scan_parquet(source)  # type: ignore[arg-type]
             columns = lazy.collect_schema().names()
-            # a Parquet file's row count is in its metadata; a text file's would take a pass
-            height = lazy.select(pl.len()).collect().item() if kind == "parquet" else None
         except (pl.exceptions.PolarsError, OSError) as error:
             raise LogReadError(label, str(error).splitlines()[0]) from error
         prepared = _prepare_polars(lazy, columns, mapping, label, at_is_text=kind == "csv")
-        prepared.height = height
+        # a Parquet file's row count is in its metadata; a text file's would take a pass
+        prepared.sized = kind == "parquet"
         return prepared
     frame = native_frame(source, label)
     native = nw.to_native(frame)
@@ -221,8 +220,7 @@ def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str
         lazy, lazy.collect_schema().names(), mapping, label, at_is_text=False
     )
     if isinstance(frame, nw.DataFrame):
-        prepared.height = frame.shape[0]
-        prepared.in_memory = True
+        prepared.sized = prepared.in_memory = True
     return prepared
 
 
@@ -712,13 +710,15 @@ def deal_parts(prepared: Prepared, *, part_rows: int | None = None) -> list[Any]
     import narwhals as nw
     import polars as pl
 
-    height = prepared.height
+    if not prepared.sized:
+        return [prepared.frame]
     if part_rows is None:
         part_rows = PART_ROWS_IN_MEMORY if prepared.in_memory else PART_ROWS
-    if height is None or height <= part_rows:
+    native: pl.LazyFrame = nw.to_native(prepared.frame)
+    height: int = native.select(pl.len()).collect().item()
+    if height <= part_rows:
         return [prepared.frame]
     deal = pl.col(C.DEAL_ID).cast(pl.String).str.strip_chars()
-    native: pl.LazyFrame = nw.to_native(prepared.frame)
     cut = cut_by_deal(native, deal, -(-height // part_rows), in_memory=prepared.in_memory)
     return [nw.from_native(part) for part in cut]
 
