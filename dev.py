@@ -4,6 +4,7 @@
     python3 dev.py demo    # the main job: the seed stories end to end on built-in data
     python3 dev.py test    # the whole suite: ruff, mypy --strict, pyright, typing checks, pytest
     python3 dev.py bench   # the benchmarks (a few minutes)
+    python3 dev.py compat  # the tests under every other supported Python found on this machine
 
 Each task first makes sure ``.venv/`` exists and holds funnelcore with its ``dev`` extra
 (re-installed when ``pyproject.toml`` changes), then runs inside it. CI runs ``python3 dev.py
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -25,13 +27,17 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".funnelcore-installed"
 LINTED = ("src", "tests", "examples", "benchmarks", "docs", "conftest.py", "dev.py")
+#: The Pythons funnelcore supports (pyproject.toml's classifiers); ``compat`` tests the others.
+SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 
 
-def run(*command: str | Path) -> None:
+def run(*command: str | Path, venv_dir: Path = VENV) -> None:
     """Run a command in the project root; stop with its exit code if it fails."""
     print("+", " ".join(str(part) for part in command), flush=True)
     # As if the venv were activated: pyright finds the venv's packages through PATH.
-    env = {**os.environ, "VIRTUAL_ENV": str(VENV), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    bin_dir = venv_dir / BIN.name
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    env = {**os.environ, "VIRTUAL_ENV": str(venv_dir), "PATH": path}
     result = subprocess.run([str(part) for part in command], cwd=ROOT, env=env, check=False)
     if result.returncode != 0:
         print(f"dev.py: failed with exit code {result.returncode}", file=sys.stderr)
@@ -77,7 +83,33 @@ def task_bench() -> None:
         run(PYTHON, script)
 
 
-TASKS = {"demo": task_demo, "test": task_test, "bench": task_bench}
+def task_compat() -> None:
+    """Run the tests under every other supported Python on PATH, each in its own ``.venv-3.X``.
+
+    pip picks the newest dependencies each Python can have, so Python 3.10 also tests older
+    pandas, numpy, DuckDB and PySpark releases. A Python that is not found is named and skipped.
+    """
+    this = f"{sys.version_info.major}.{sys.version_info.minor}"
+    tested = 0
+    for version in SUPPORTED:
+        interpreter = shutil.which(f"python{version}")
+        if version == this:
+            continue
+        if interpreter is None or subprocess.run([interpreter, "-c", ""], check=False).returncode:
+            print(f"compat: no python{version} on PATH; skipped", flush=True)
+            continue
+        venv_dir = ROOT / f".venv-{version}"
+        python = venv_dir / BIN.name / PYTHON.name
+        if not python.exists():
+            run(interpreter, "-m", "venv", venv_dir)
+        run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", venv_dir=venv_dir)
+        run(python, "-m", "pip", "install", "--quiet", "-e", ".[dev]", venv_dir=venv_dir)
+        run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", venv_dir=venv_dir)
+        tested += 1
+    print(f"compat: the tests passed under {tested} other Python version(s)", flush=True)
+
+
+TASKS = {"demo": task_demo, "test": task_test, "bench": task_bench, "compat": task_compat}
 
 
 def main(argv: list[str]) -> int:

@@ -179,8 +179,8 @@ def _polars_lazy(frame: Any, label: str) -> pl.LazyFrame:
         return native.lazy()
     if isinstance(frame, nw.DataFrame):
         return frame.to_polars().lazy()
-    module = type(native).__module__
-    if module.startswith("duckdb"):
+    # narwhals names the library: a class's module does not (DuckDB 1.x calls it "_duckdb")
+    if frame.implementation.is_duckdb():
         # DuckDB keeps insertion order for a query without ORDER BY (preserve_insertion_order).
         return pl.from_arrow(native.to_arrow_table()).lazy()  # type: ignore[union-attr]
     raise LogReadError(label, f"cannot run on {type(native).__name__} frames")
@@ -986,34 +986,29 @@ def callers_type(
     """
     import polars as pl
 
-    native_source = None if kind in ("csv", "jsonl", "parquet") else _unwrap(source)
-    if isinstance(native_source, pl.LazyFrame):
+    if kind in ("csv", "jsonl", "parquet"):
+        collected = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        return _as_backend(collected, backend, label)
+    import narwhals as nw
+
+    wrapped: Any = source
+    input_frame = nw.from_native(wrapped)
+    if isinstance(nw.to_native(input_frame), pl.LazyFrame):
         return frame.lazy()
     collected = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
-    if native_source is None:
-        return _as_backend(collected, backend, label)
-    module = type(native_source).__module__
-    if isinstance(native_source, pl.DataFrame):
-        return collected
-    if module.startswith("pandas"):
-        as_pandas: Any = collected.to_pandas()
-        return as_pandas
-    arrow = cast(Any, collected.to_arrow())
-    if module.startswith("pyarrow"):
-        return arrow
-    if module.startswith("duckdb"):
+    # narwhals names the library: a class's module does not (DuckDB 1.x calls it "_duckdb")
+    implementation = input_frame.implementation
+    if implementation.is_pandas():
+        return _as_backend(collected, "pandas", label)
+    if implementation.is_pyarrow():
+        return _as_backend(collected, "pyarrow", label)
+    if implementation.is_duckdb():
         import duckdb
 
+        arrow = cast(Any, collected.to_arrow())
         relation: Any = duckdb.from_arrow(arrow)
         return relation
     return collected
-
-
-def _unwrap(source: object) -> Any:
-    import narwhals as nw
-
-    frame: Any = source
-    return nw.to_native(nw.from_native(frame))
 
 
 def _canonical_order(names: list[str]) -> list[str]:

@@ -73,7 +73,12 @@ def test_the_csv_module_path_pads_short_rows_and_cuts_long_ones(
 ) -> None:
     path = tmp_path_factory.mktemp("csv") / "log.csv"
     path.write_text(text, encoding="utf-8", newline="")
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:  # Python 3.10's csv module refuses a NUL character
+        with pytest.raises(LogReadError, match=re.escape(str(error))):
+            _read_csv(path)
+        return
     if not records:
         with pytest.raises(LogReadError, match="empty"):
             _read_csv(path)

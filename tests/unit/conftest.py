@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +18,9 @@ def spark() -> Iterator[Any]:
     that use it are never skipped there.
     """
     pyspark_sql = pytest.importorskip("pyspark.sql")
+    # Spark's Python workers must run this interpreter: the python3 on PATH may be another
+    # version (PySpark refuses a mismatch) or lack the venv's packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         pyspark_sql.SparkSession.builder.master("local[2]")
         .appName("funnelcore-tests")

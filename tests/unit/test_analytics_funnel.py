@@ -453,6 +453,24 @@ def test_timezone_aware_timestamps_measure_the_same() -> None:
     assert rows_of(stage_funnel(pd.DataFrame(columns), COMPLEX)) == approx_rows(naive)
 
 
+def test_a_pandas_object_breakdown_with_gaps_is_read_as_pandas_text() -> None:
+    """A pandas object column of text and None is read as text: pandas 2 takes no max of it.
+
+    The result equals Polars' on every pandas; on pandas 2 the breakdown failed with a TypeError.
+    """
+    from funnelcore.analytics._frames import as_frame, sortable_text
+
+    columns = story_columns()
+    native = pd.DataFrame(columns).astype({"campaign": object})
+    source = sortable_text(as_frame(native), "campaign")
+    assert str(source.frame.to_native()["campaign"].dtype) == "string"
+    numbers = pd.DataFrame(columns).assign(number=range(len(columns["deal_id"])))
+    untouched = as_frame(numbers.astype({"number": object}))
+    assert sortable_text(untouched, "number") is untouched  # not text: left alone
+    expected = approx_rows(rows_of(stage_funnel(story_polars(), COMPLEX, by="campaign")))
+    assert rows_of(stage_funnel(native, COMPLEX, by="campaign")) == expected
+
+
 def test_categorical_columns_and_whole_number_ids() -> None:
     """Categorical stage and breakdown columns and integer deal ids measure like text ones."""
     log = pl.DataFrame(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,11 @@ from funnelcore import (
     WrongProcessError,
 )
 from funnelcore.testing import FULL_EVIDENCE, walk
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the library reads TOML with tomli there too
+    import tomli as tomllib
 
 T0 = datetime(2026, 2, 2, 9, 0, tzinfo=timezone.utc)
 REP = SalesRep("Sam")
@@ -531,8 +537,6 @@ def test_a_process_loads_from_toml_and_json(tmp_path: Path) -> None:
     assert crm.probability(engaging) == 0.6
     deal = crm.open_deal(Lead("Ada", source=LeadSource.OUTBOUND), Product("GTX"), by=REP)
     assert crm.advance(deal, engaging, by=REP).stage is engaging
-
-    import tomllib
 
     json_file = tmp_path / "crm.json"
     json_file.write_text(json.dumps(tomllib.loads(CRM_TOML)))

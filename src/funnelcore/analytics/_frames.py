@@ -40,6 +40,7 @@ __all__ = [
     "collect_rows",
     "deal_parts",
     "read_log_file",
+    "sortable_text",
     "time_problem",
 ]
 
@@ -315,6 +316,26 @@ def deal_parts(
         nw.from_native(part)
         for part in cut_by_deal(native, pl.col(col.DEAL_ID), parts, in_memory=True)
     ]
+
+
+def sortable_text(source: Source, name: str) -> Source:
+    """``source`` with a pandas text column of dtype ``object`` turned into pandas' string dtype.
+
+    Why: a breakdown takes each deal's maximum and minimum of the column, and pandas 2 refuses
+    both on an ``object`` column where text and missing values meet (``TypeError``), where every
+    other engine skips the missing ones. pandas' string dtype skips them too. Any other column
+    or engine is left as it is (pandas 3 reads text as a string dtype already).
+    """
+    if not source.frame.implementation.is_pandas():
+        return source
+    import pandas as pd
+
+    native = source.frame.to_native()
+    column = native[name]
+    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) != "string":
+        return source
+    converted = native.assign(**{name: column.astype("string")})
+    return attrs.evolve(source, frame=nw.from_native(converted).lazy())
 
 
 def time_problem(row: Mapping[str, Any]) -> str | None:

@@ -20,7 +20,13 @@ import narwhals as nw
 
 from funnelcore import _columns as col
 from funnelcore._process import SalesProcess
-from funnelcore.analytics._frames import Source, collect_rows, deal_parts, time_problem
+from funnelcore.analytics._frames import (
+    Source,
+    collect_rows,
+    deal_parts,
+    sortable_text,
+    time_problem,
+)
 from funnelcore.analytics._shape import (
     DAY_US,
     EXAMPLES,
@@ -70,9 +76,12 @@ _CYCLE: Final = "__fc_cycle"
 _LAST_T: Final = "__fc_last_t"
 
 
-def _check_by(source: Source, by: str | None) -> None:
-    if by is not None:  # the schema is read only for a breakdown
-        check_by(source.columns, by)
+def _with_breakdown(source: Source, by: str | None) -> Source:
+    """``source``, ready to be broken down by column ``by`` (checked to exist)."""
+    if by is None:  # the schema is read only for a breakdown
+        return source
+    check_by(source.columns, by)
+    return sortable_text(source, by)
 
 
 def _group_columns(source: Source, by: str | None) -> list[nw.Expr]:
@@ -142,7 +151,7 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
     spelled two ways in the log.
     """
     shape = layout(process)
-    _check_by(source, by)
+    source = _with_breakdown(source, by)
     keys: list[str] = []
     extra: list[nw.Expr] = []
     if by is not None:
@@ -231,7 +240,7 @@ def measure(
     event) to its latest event.
     """
     shape = layout(process)
-    _check_by(source, by)
+    source = _with_breakdown(source, by)
     frame = source.frame
     if source.micros is None:
         _check_nulls(source, (col.DEAL_ID, col.STAGE, col.AT))
