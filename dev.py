@@ -4,7 +4,7 @@
     python3 dev.py demo    # the main job: the seed stories end to end on built-in data
     python3 dev.py test    # the whole suite: ruff, mypy --strict, pyright, typing checks, pytest
     python3 dev.py bench   # the benchmarks (a few minutes)
-    python3 dev.py compat  # the tests under every other supported Python found on this machine
+    python3 dev.py compat  # the tests on the lowest dependency versions, and on other Pythons
 
 Each task first makes sure ``.venv/`` exists and holds funnelcore with its ``dev`` extra
 (re-installed when ``pyproject.toml`` changes), then runs inside it. CI runs ``python3 dev.py
@@ -84,11 +84,14 @@ def task_bench() -> None:
 
 
 def task_compat() -> None:
-    """Run the tests under every other supported Python on PATH, each in its own ``.venv-3.X``.
+    """Run the tests on the lowest dependency versions, and under every other supported Python.
 
-    pip picks the newest dependencies each Python can have, so Python 3.10 also tests older
-    pandas, numpy, DuckDB and PySpark releases. A Python that is not found is named and skipped.
+    First in ``.venv-minimum`` with this Python and every dependency at the lowest version
+    ``pyproject.toml`` allows (``minimum-versions.txt``); then under each other supported Python
+    on PATH, in its own ``.venv-3.X`` with the newest dependencies pip finds for it. A Python
+    that is not found is named and skipped.
     """
+    test_in(ROOT / ".venv-minimum", sys.executable, "-c", ROOT / "minimum-versions.txt")
     this = f"{sys.version_info.major}.{sys.version_info.minor}"
     tested = 0
     for version in SUPPORTED:
@@ -98,15 +101,19 @@ def task_compat() -> None:
         if interpreter is None or subprocess.run([interpreter, "-c", ""], check=False).returncode:
             print(f"compat: no python{version} on PATH; skipped", flush=True)
             continue
-        venv_dir = ROOT / f".venv-{version}"
-        python = venv_dir / BIN.name / PYTHON.name
-        if not python.exists():
-            run(interpreter, "-m", "venv", venv_dir)
-        run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", venv_dir=venv_dir)
-        run(python, "-m", "pip", "install", "--quiet", "-e", ".[dev]", venv_dir=venv_dir)
-        run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", venv_dir=venv_dir)
+        test_in(ROOT / f".venv-{version}", interpreter)
         tested += 1
-    print(f"compat: the tests passed under {tested} other Python version(s)", flush=True)
+    print(f"compat: the tests passed on the lowest versions and {tested} other Python(s)")
+
+
+def test_in(venv_dir: Path, interpreter: str, *pip_options: str | Path) -> None:
+    """Install funnelcore[dev] into ``venv_dir`` (made by ``interpreter``) and run pytest."""
+    python = venv_dir / BIN.name / PYTHON.name
+    if not python.exists():
+        run(interpreter, "-m", "venv", venv_dir)
+    run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", venv_dir=venv_dir)
+    run(python, "-m", "pip", "install", "--quiet", "-e", ".[dev]", *pip_options, venv_dir=venv_dir)
+    run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", venv_dir=venv_dir)
 
 
 TASKS = {"demo": task_demo, "test": task_test, "bench": task_bench, "compat": task_compat}

@@ -155,8 +155,10 @@ def _rows(source: object, what: str) -> list[Mapping[str, Any]]:
                 f"{type(source).__name__}: {error}"
             ],
         ) from error
-    _check_columns(frame.columns, what)
-    wanted = [DEAL_ID, STAGE, AT] + ([VALUE] if VALUE in frame.columns else [])
+    # the schema, not .columns: a lazy frame's .columns resolves it with a warning on Polars 1
+    names = frame.collect_schema().names()
+    _check_columns(names, what)
+    wanted = [DEAL_ID, STAGE, AT] + ([VALUE] if VALUE in names else [])
     selected = frame.select(wanted)
     # a lazy frame (Polars, DuckDB, ...) is read whole: every deal's track is needed
     eager = selected.collect() if isinstance(selected, nw.LazyFrame) else selected
