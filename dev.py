@@ -88,22 +88,37 @@ def task_compat() -> None:
 
     First in ``.venv-minimum`` with this Python and every dependency at the lowest version
     ``pyproject.toml`` allows (``minimum-versions.txt``); then under each other supported Python
-    on PATH, in its own ``.venv-3.X`` with the newest dependencies pip finds for it. A Python
-    that is not found is named and skipped.
+    on PATH or installed by pyenv, in its own ``.venv-3.X`` with the newest dependencies pip
+    finds for it. A Python that is not found is named and skipped.
     """
     test_in(ROOT / ".venv-minimum", sys.executable, "-c", ROOT / "minimum-versions.txt")
     this = f"{sys.version_info.major}.{sys.version_info.minor}"
     tested = 0
     for version in SUPPORTED:
-        interpreter = shutil.which(f"python{version}")
         if version == this:
             continue
-        if interpreter is None or subprocess.run([interpreter, "-c", ""], check=False).returncode:
-            print(f"compat: no python{version} on PATH; skipped", flush=True)
+        interpreter = find_python(version)
+        if interpreter is None:
+            print(f"compat: no python{version} on PATH or in pyenv; skipped", flush=True)
             continue
         test_in(ROOT / f".venv-{version}", interpreter)
         tested += 1
     print(f"compat: the tests passed on the lowest versions and {tested} other Python(s)")
+
+
+def find_python(version: str) -> str | None:
+    """A working ``python3.X``: the one on PATH, else the newest one pyenv installed."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    installed = sorted(pyenv.glob(f"{version}.*/bin/python{version}"), key=_release, reverse=True)
+    for candidate in [shutil.which(f"python{version}"), *map(str, installed)]:
+        # a pyenv shim is on PATH even when that version is not selected: it then fails
+        if candidate and subprocess.run([candidate, "-c", ""], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def _release(path: Path) -> tuple[int, ...]:
+    return tuple(int(part) for part in path.parts[-3].split(".") if part.isdigit())
 
 
 def test_in(venv_dir: Path, interpreter: str, *pip_options: str | Path) -> None:
