@@ -181,6 +181,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--measure"]:
         print(json.dumps(measure(argv[1], Path(argv[2]))))
         return 0
+    if argv[:1] == ["--generate"]:
+        generate(int(argv[1]), Path(argv[2]))
+        return 0
     sizes = [100_000, 1_000_000] if "--quick" in argv else [1_000_000, 10_000_000]
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start")
     OUT.mkdir(exist_ok=True)
@@ -189,7 +192,13 @@ def main(argv: list[str]) -> int:
     for size in sizes:
         path = OUT / f"log_{size}.parquet"
         if not path.exists():
-            generate(size, path)
+            # In a child: on Linux a process's max RSS starts from its parent's resident size
+            # at fork, so a parent that built the log itself would inflate every peak measured.
+            subprocess.run(
+                [sys.executable, __file__, "--generate", str(size), str(path)],
+                check=True,
+                env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+            )
         results = {}
         names = ["funnelcore", "duckdb", "funnelcore-frame"]
         names += ["python", "python-rows"] if size <= 1_000_000 else []
