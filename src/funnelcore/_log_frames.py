@@ -984,20 +984,18 @@ def callers_type(
     A Polars LazyFrame stays lazy; pandas, PyArrow and DuckDB get their own type back; any other
     input (and a Polars DataFrame) gets a Polars DataFrame.
     """
+    import narwhals as nw
     import polars as pl
 
-    if kind in ("csv", "jsonl", "parquet"):
-        collected = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
-        return _as_backend(collected, backend, label)
-    import narwhals as nw
-
-    wrapped: Any = source
-    input_frame = nw.from_native(wrapped)
-    if isinstance(nw.to_native(input_frame), pl.LazyFrame):
+    native: Any = source
+    wrapped: Any = None if kind in ("csv", "jsonl", "parquet") else nw.from_native(native)
+    if wrapped is not None and isinstance(wrapped.to_native(), pl.LazyFrame):
         return frame.lazy()
     collected = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    if wrapped is None:  # a file: the backend asked for
+        return _as_backend(collected, backend, label)
     # narwhals names the library: a class's module does not (DuckDB 1.x calls it "_duckdb")
-    implementation = input_frame.implementation
+    implementation = wrapped.implementation
     if implementation.is_pandas():
         return _as_backend(collected, "pandas", label)
     if implementation.is_pyarrow():
