@@ -147,13 +147,23 @@ class _EmptyCsv(Exception):
     """The CSV text has no header row."""
 
 
-def _split_plain_csv(data: bytes) -> tuple[list[str], dict[str, list[Any]]] | None:
+#: How many bytes of a CSV file ``_split_plain_csv`` decodes and splits at a time.
+_BLOCK: Final = 1 << 16
+
+
+def _split_plain_csv(
+    data: bytes, block: int = _BLOCK
+) -> tuple[list[str], dict[str, list[Any]]] | None:
     r"""The columns of a CSV file without quotes and with every row full, split at C speed.
 
     Such a file means the same to the ``csv`` module (no quoting; ``\r\n`` or ``\n`` ends a
     row). Anything else (quotes, a lone ``\r``, short or long rows, blank lines) returns
     ``None`` and goes to the ``csv`` module. Splitting beats building a list per row: a million
     of those cost garbage-collector passes over everything the process holds.
+
+    The rows are decoded and split ``block`` bytes at a time (cut at a newline, which no
+    multi-byte UTF-8 character holds): whole-file copies cost more in page faults than in
+    splitting (1M events, 53 MB: 151k faults and 0.3 s of system time, half the read).
 
     Raises:
         UnicodeDecodeError: the file is not UTF-8.
@@ -164,25 +174,36 @@ def _split_plain_csv(data: bytes) -> tuple[list[str], dict[str, list[Any]]] | No
         data = data.replace(b"\r\n", b"\n")
         if b"\r" in data:
             return None
-    data = data.removeprefix(codecs.BOM_UTF8)
-    if data.endswith(b"\n"):
-        data = data[:-1]
-    first_line = data.split(b"\n", 1)[0]
+    # The text is data[start:end]: without the byte-order mark and one newline at the end.
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    end = len(data) - 1 if data.endswith(b"\n") else len(data)
+    header_end = data.find(b"\n", start, end)
+    if header_end < 0:
+        header_end = end
+    first_line = data[start:header_end]
     commas = first_line.count(b",")
-    rows = data.count(b"\n")  # data rows: the lines after the header
+    rows = data.count(b"\n", start, end)  # data rows: the lines after the header
     # Every line has as many commas as the header: the separators alone, in order, say so.
     # (No byte of a multi-byte UTF-8 character is a comma or a newline.)
     separators = data.translate(None, _NOT_SEPARATORS)
-    if not first_line or separators != (b"," * commas + b"\n") * rows + b"," * commas:
+    last = b"\n" if end < len(data) else b""
+    if not first_line or separators != (b"," * commas + b"\n") * rows + b"," * commas + last:
         return None
     width = commas + 1
-    cells = data.decode("utf-8").replace("\n", ",").split(",")
-    header = cells[:width]
+    header = first_line.decode("utf-8").split(",")
+    columns: list[list[str]] = [[] for _ in header]
+    position = header_end + 1
+    while position <= end and rows:
+        stop = data.find(b"\n", min(position + block, end), end)
+        stop = end if stop < 0 else stop
+        cells = data[position:stop].decode("utf-8").replace("\n", ",").split(",")
+        for index, column in enumerate(columns):
+            column += cells[index::width]
+        position = stop + 1
     # An empty cell is a missing value; "x" or None keeps every non-empty text as it is.
     return header, {
         name: column if all(column) else [cell or None for cell in column]
-        for index, name in enumerate(header)
-        for column in (cells[width + index :: width],)
+        for name, column in zip(header, columns, strict=True)
     }
 
 

@@ -51,18 +51,27 @@ def _slow(data: bytes) -> tuple[list[str], dict[str, list[Any]]]:
     return _parse_csv(data.decode("utf-8-sig"))
 
 
-@given(text=_CSV, bom=st.booleans(), crlf=st.booleans(), newline_at_end=st.booleans())
-@example(text="a,b\n1,2\n3,", bom=False, crlf=False, newline_at_end=True)
-@example(text="a\n\nb", bom=True, crlf=True, newline_at_end=False)
+@given(
+    text=_CSV,
+    bom=st.booleans(),
+    crlf=st.booleans(),
+    newline_at_end=st.booleans(),
+    block=st.integers(1, 12),
+)
+@example(text="a,b\n1,2\n3,", bom=False, crlf=False, newline_at_end=True, block=1)
+@example(text="a\n\nb", bom=True, crlf=True, newline_at_end=False, block=1)
+@example(text="a\nb\n", bom=False, crlf=False, newline_at_end=True, block=1)
 def test_a_split_csv_equals_what_the_csv_module_reads(
-    text: str, bom: bool, crlf: bool, newline_at_end: bool
+    text: str, bom: bool, crlf: bool, newline_at_end: bool, block: int
 ) -> None:
+    """Whatever the size of the blocks the rows are split in (a few bytes: many blocks)."""
     if crlf:
         text = text.replace("\n", "\r\n")
     if newline_at_end:
         text += "\r\n" if crlf else "\n"
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
-    fast = _split_plain_csv(data)
+    fast = _split_plain_csv(data, block)
+    assert fast == _split_plain_csv(data)
     if fast is not None:
         assert fast == _slow(data)
 
@@ -153,14 +162,18 @@ _NEAR_PLAIN = st.builds(
     st.integers(0, 25),
     st.sampled_from("0123456789-:.T tZ+٣x"),
 )
-_TIMES = st.lists(st.one_of(st.sampled_from(_PLAIN_FORMS), _NEAR_PLAIN), min_size=1, max_size=4)
+_TIMES = st.lists(st.one_of(st.sampled_from(_PLAIN_FORMS), _NEAR_PLAIN), min_size=1, max_size=8)
 
 
-@given(texts=_TIMES)
-@example(texts=["2026-01-05T09:30:15.250000", "2026-01-05 09:30:15.250000"])
-@example(texts=["2026-01-05T09:30:15+0100"])
-def test_a_column_is_plain_exactly_when_each_text_matches(texts: list[str]) -> None:
-    assert _all_plain(texts) == all(_PLAIN_TIME.fullmatch(text) for text in texts)
+@given(texts=_TIMES, chunk=st.integers(1, 5))
+@example(texts=["2026-01-05T09:30:15.250000", "2026-01-05 09:30:15.250000"], chunk=1)
+@example(texts=["2026-01-05T09:30:15+0100"], chunk=1)
+@example(texts=["2026-01-05", "2026-01-06", "2026-01-0x"], chunk=2)
+def test_a_column_is_plain_exactly_when_each_text_matches(texts: list[str], chunk: int) -> None:
+    """Whatever the number of texts checked at a time (a few: many chunks)."""
+    plain = all(_PLAIN_TIME.fullmatch(text) for text in texts)
+    assert _all_plain(texts, chunk) == plain
+    assert _all_plain(texts) == plain
 
 
 @given(texts=_TIMES)
