@@ -159,16 +159,23 @@ def measure(name: str, path: Path) -> dict[str, float]:
     return {"rows": rows, "seconds": seconds, "violations": violations, "peak_mb": peak_kb / 1024}
 
 
-def run_once(name: str, path: Path) -> dict[str, float]:
-    """``measure`` in a fresh subprocess."""
-    result = subprocess.run(
-        [sys.executable, __file__, "--measure", name, str(path)],
+def child(*argv: str) -> str:
+    """Run this script with ``argv`` in a fresh process; return what it printed.
+
+    Fresh, because on Linux a process's max RSS starts from its parent's resident size at fork.
+    """
+    return subprocess.run(
+        [sys.executable, __file__, *argv],
         capture_output=True,
         text=True,
         check=True,
         env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
-    )
-    data: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    ).stdout
+
+
+def run_once(name: str, path: Path) -> dict[str, float]:
+    """``measure`` in a fresh subprocess."""
+    data: dict[str, float] = json.loads(child("--measure", name, str(path)).splitlines()[-1])
     return data
 
 
@@ -207,13 +214,8 @@ def main(argv: list[str]) -> int:
     for size in sizes:
         path = OUT / f"log_{size}.parquet"
         if not path.exists():
-            # In a child: on Linux a process's max RSS starts from its parent's resident size
-            # at fork, so a parent that built the log itself would inflate every peak measured.
-            subprocess.run(
-                [sys.executable, __file__, "--generate", str(size), str(path)],
-                check=True,
-                env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
-            )
+            # In a child: a parent that built the log itself would inflate every peak measured.
+            child("--generate", str(size), str(path))
         names = ["funnelcore", "duckdb", "funnelcore-frame"]
         names += ["python", "python-rows"] if size <= 1_000_000 else []
         results = run(names, path, repeat=3 if size <= 1_000_000 else 2)

@@ -193,7 +193,7 @@ def _split_plain_csv(
     header = first_line.decode("utf-8").split(",")
     columns: list[list[str]] = [[] for _ in header]
     position = header_end + 1
-    while position <= end and rows:
+    while position <= end:  # without data rows, header_end is end
         stop = data.find(b"\n", min(position + block, end), end)
         stop = end if stop < 0 else stop
         cells = data[position:stop].decode("utf-8").replace("\n", ",").split(",")
