@@ -22,6 +22,7 @@ from funnelcore import _columns as col
 from funnelcore._process import SalesProcess
 from funnelcore.analytics._frames import (
     Source,
+    collect_parts,
     collect_rows,
     deal_parts,
     sortable_text,
@@ -185,17 +186,16 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
 
     def grouped(key: str, column: nw.Expr | None, *aggregations: nw.Expr) -> list[dict[str, Any]]:
         # Every part holds whole deals: the callers add up the parts' rows.
-        rows: list[dict[str, Any]] = []
+        queries: list[nw.LazyFrame[Any]] = []
         for part in map(with_groups, parts):
             if column is not None:
                 part = part.with_columns(column)
-            rows += collect_rows(
+            queries.append(
                 part.group_by(*keys, key).agg(
                     nw.col(col.DEAL_ID).n_unique().alias("reached"), *aggregations
-                ),
-                at_from_text=source.at_from_text,
+                )
             )
-        return rows
+        return collect_parts(queries, at_from_text=source.at_from_text)
 
     stage = nw.col(col.STAGE).cast(nw.Categorical()) if categorical_stage else None
     rows = grouped(col.STAGE, stage, *extra)
