@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import resource
 import statistics
 import subprocess
@@ -140,9 +141,26 @@ def best_of(runs: int, *functions: Callable[[], Any]) -> list[float]:
 
 
 def spread(baseline: list[float], measured: list[float]) -> str:
-    """The round-by-round ratios of baseline to measured time: their median and range."""
+    """The round-by-round ratios of baseline to measured time: median, its interval, range.
+
+    The interval holds the true median with at least 95% confidence whatever the noise's shape
+    (order statistics: the number of rounds below the median is binomial with p = 1/2). Below
+    six rounds not even the whole range reaches 95%.
+    """
     ratios = sorted(b / m for b, m in zip(baseline, measured, strict=True))
-    return f"median {statistics.median(ratios):.2f}x, {ratios[0]:.2f}x to {ratios[-1]:.2f}x"
+    rounds = len(ratios)
+    if rounds < 6:
+        raise ValueError(f"a 95% interval of the median needs 6 rounds or more, not {rounds}")
+    # Leaving out the lowest and highest ``below`` ratios misses the median with probability
+    # 2 P(B <= below), B ~ Binomial(rounds, 1/2): leave out as many as keep that <= 5%.
+    below = 0
+    while 2 * sum(math.comb(rounds, k) for k in range(below + 2)) / 2**rounds <= 0.05:
+        below += 1
+    low, high = ratios[below], ratios[rounds - 1 - below]
+    return (
+        f"median {statistics.median(ratios):.2f}x (95% interval {low:.2f}x to {high:.2f}x), "
+        f"{ratios[0]:.2f}x to {ratios[-1]:.2f}x"
+    )
 
 
 def rate(events: int, seconds: float) -> str:
@@ -297,7 +315,7 @@ def main() -> None:
     bench(1_000_000, runs=11)
     bench_plain(make_log(300_000), runs=5)
     if not args.quick:
-        bench(10_000_000, runs=7)
+        bench(10_000_000, runs=15)
 
 
 if __name__ == "__main__":
