@@ -24,7 +24,7 @@ WAYS = {
     "loaded": "the log loaded, nothing counted",
     "group_by": "group_by(stage).agg(n_unique(deal_id)), in-memory lazy",
     "deal_parts": "the same group_by on 9 parts cut by a hash of the deal id, one at a time",
-    "deal_parts_two": "the same 9 parts, two at a time (collect_all; funnelcore's plan)",
+    "deal_parts_two": "12 smaller parts, two at a time (collect_all; funnelcore's plan)",
     "group_by_categorical": "the whole-log group_by, the stage cast to Categorical first",
     "per_stage": "one filter per stage (Categorical codes), n_unique of each",
     "sorted_slices": "sort by stage code, n_unique of each stage's slice",
@@ -67,7 +67,7 @@ def count(way: str, path: str) -> None:
                 offset += length
         elif way.startswith("deal_parts"):
             # a deal lies in one part only, so the parts' counts add up exactly
-            parts = -(-log.height // 1_250_000)
+            parts = -(-log.height // (900_000 if way == "deal_parts_two" else 1_250_000))
             part_of = (log["deal_id"].hash(seed=parts) % parts).cast(pl.UInt32)
             queries = [
                 log.lazy().filter(part_of == part).group_by("stage").agg(n_unique)

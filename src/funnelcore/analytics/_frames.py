@@ -76,9 +76,9 @@ MICROS: Final = "__fc_micros"
 _UNPARSEABLE: Final = "__fc_unparseable"
 _AWARE: Final = "__fc_aware"
 _NAIVE: Final = "__fc_naive"
-#: A Polars log in memory with more events than ``CUT_ABOVE`` is grouped one part of its deals
-#: at a time, in parts of about ``PART_EVENTS`` events (see deal_parts).
-PART_EVENTS: Final = 1_250_000
+#: A Polars log in memory with more events than ``CUT_ABOVE`` is grouped by parts of its deals,
+#: two at a time, in parts of about ``PART_EVENTS`` events (see deal_parts, collect_parts).
+PART_EVENTS: Final = 900_000
 CUT_ABOVE: Final = 4_000_000
 
 
@@ -294,10 +294,12 @@ def deal_parts(
 
     Why: on a log already in memory, Polars' ``group_by(stage)`` with ``n_unique(deal_id)`` holds
     about 60 bytes per event besides the log: 640 MB at 10M events, on top of the log's own
-    670 MB, where funnelcore keeps its peak under 1 GB. Nine parts of that log hold a ninth of it
-    each, and their smaller ``group_by``s run fast enough to pay for the cutting (peak 0.87 GB,
-    same time; ``benchmarks/bench_conversion_memory.py``); grouped two at a time
-    (``collect_parts``), 0.91 GB and a little faster.
+    670 MB, where funnelcore keeps its peak under 1 GB. Parts of a ninth of that log, one at a
+    time, peaked at 0.84 GB, and their smaller ``group_by``s ran fast enough to pay for the
+    cutting (same time as the whole; ``benchmarks/bench_conversion_memory.py``). Twelve parts,
+    two at a time (``collect_parts``), peak at 0.87 GB and ran 1.05x faster than nine one at a
+    time (median of 30 alternating rounds, 95% interval 1.00x-1.10x); nine two at a time
+    peaked at 0.91 GB.
 
     Exact: a deal falls in one part only (the part is a hash of its id), so per-deal counts and
     distinct-deal counts of the parts add up to those of the log; the hash only decides where a
@@ -464,10 +466,11 @@ def collect_parts(
 ) -> list[dict[str, Any]]:
     """The rows of every query in ``parts``, run ``PARTS_AT_ONCE`` at a time on Polars.
 
-    Why two at a time: on Polars in memory, ``collect_all`` of two parts' ``group_by``s ran
-    about 3% faster than one after the other (10M events, 2 cores, rounds alternating), for
-    about 20 MB more at the peak. All nine at once ran no faster here, and would hold every
-    part's hash tables at once on a machine with more cores: the peak the parts are there to
+    Why two at a time: on Polars in memory (2 cores), ``collect_all`` of two parts'
+    ``group_by``s ran 1.04x faster than one after the other (median of 30 alternating rounds at
+    10M events, 95% interval 0.99x-1.07x) for 60-70 MB more at the peak, which smaller parts
+    (``PART_EVENTS``) pay back. All nine at once ran no faster here, and on a machine with more
+    cores would hold every part's hash tables at the same time: the peak the parts are there to
     avoid. Other engines run the queries one by one.
     """
     if not parts or not all(part.implementation.is_polars() for part in parts):

@@ -162,7 +162,7 @@ def stage_conversion(log: Any, process: SalesProcess[Any], *, by: str | None = N
     """Deals that reached each stage and how many went on to the next: the funnel's counts.
 
     The fast path: one ``group_by`` of the log, run by its own engine (a large Polars frame in
-    memory is grouped one part of its deals at a time, to keep memory down; the counts are
+    memory is grouped two parts of its deals at a time, to keep memory down; the counts are
     exact). One row per stage in process order (per group with ``by=``):
 
     * ``reached``: distinct deals with an event entering the stage;

@@ -178,7 +178,7 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
     # stage as a Categorical (small codes, not millions of strings) cut it from 1,084 to 943 MB
     # at 10M events, no slower (benchmarks/bench_metrics.py). A frame already in memory skips
     # it: there the cast costs time (+50% at 1M events) and saves little; a large one is
-    # grouped one part of its deals at a time instead (deal_parts).
+    # grouped two parts of its deals at a time instead (deal_parts).
     categorical_stage = (
         source.lazy_input and polars and source.frame.collect_schema()[col.STAGE] == nw.String()
     )
