@@ -16,11 +16,11 @@ same run and on the same data:
   from Parquet and runs both metrics - the target is <= 1 GB.
 
 Each timing is the best of several runs, funnelcore and its baseline alternating. Against Polars,
-each side runs twice a round (the baseline once eager, once lazy), and the hand-written query is
-timed against itself the same way: that ratio's spread is what the machine's noise alone gives.
-Run:
+each side runs twice a round (the baseline once eager, once lazy), and the ratio is judged round
+by round: its median, with a 95% interval, against the target. The hand-written query is timed
+against itself the same way: that ratio's spread is what the machine's noise alone gives. Run:
 
-    python benchmarks/bench_metrics.py            # 1M and 10M events (two to three minutes)
+    python benchmarks/bench_metrics.py            # 1M and 10M events (about three minutes)
     python benchmarks/bench_metrics.py --quick    # 1M only
 """
 
@@ -198,16 +198,17 @@ def bench(events: int, runs: int) -> dict[str, float]:
     print(f"  hand-written Polars, eager {rate(size, min(eager))}")
     print(f"  hand-written Polars, lazy  {rate(size, min(lazy))}")
     print(f"  funnelcore                 {rate(size, ours)}")
+    # The target is judged on each round's own ratio (the faster baseline's time / funnelcore's):
+    # the machine's speed drifts between rounds, so the best times may come from different
+    # rounds, and the hand-written query's best time against its own read 0.87x to 1.18x here.
     print(
-        f"  ratio Polars / funnelcore time {base / ours:.2f}x against the faster baseline "
+        f"  ratio Polars / funnelcore time, round by round: {spread(base_rounds, ours_rounds)} "
         f"(target >= {TARGET_RATIO}x)"
     )
-    # Each round's own ratio too: the machine's speed drifts between rounds, and the best times
-    # may come from different rounds.
-    print(f"  the same ratio round by round: {spread(base_rounds, ours_rounds)}")
+    print(f"  the same ratio of the best times: {base / ours:.2f}x")
     print(
-        f"  noise: the hand-written query against itself {base / again:.2f}x, "
-        f"round by round {spread(base_rounds, again_rounds)}"
+        f"  noise, the hand-written query against itself: round by round "
+        f"{spread(base_rounds, again_rounds)}; best times {base / again:.2f}x"
     )
 
     relation = duckdb.from_arrow(log.to_arrow())

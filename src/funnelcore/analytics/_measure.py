@@ -117,12 +117,16 @@ def _check_nulls(source: Source, columns: Sequence[str], *extra: nw.Expr) -> dic
     the values of the ``extra`` aggregations (and the counts).
     """
     times = source.time_checks if col.AT in columns else ()
-    row = collect_rows(
-        source.frame.select(
-            *(nw.col(name).null_count().alias(name) for name in columns), *times, *extra
-        ),
-        at_from_text=source.at_from_text,
-    )[0]
+    in_memory = source.polars_in_memory
+    if in_memory is not None and not times and not extra:
+        row: dict[str, Any] = {name: in_memory[name].null_count() for name in columns}
+    else:
+        row = collect_rows(
+            source.frame.select(
+                *(nw.col(name).null_count().alias(name) for name in columns), *times, *extra
+            ),
+            at_from_text=source.at_from_text,
+        )[0]
     problem = time_problem(row) if times else None
     if problem is not None:
         raise MetricsInputError(problem, column=col.AT)
