@@ -35,9 +35,9 @@ __all__ = [
     "MICROS",
     "CUT_ABOVE",
     "PART_EVENTS",
+    "PARTS_AT_ONCE",
     "Kind",
     "Source",
-    "PARTS_AT_ONCE",
     "as_frame",
     "collect_parts",
     "collect_rows",
@@ -303,9 +303,9 @@ def deal_parts(
     670 MB, where funnelcore keeps its peak under 1 GB. Parts of a ninth of that log, one at a
     time, peaked at 0.84 GB, and their smaller ``group_by``s ran fast enough to pay for the
     cutting (same time as the whole; ``benchmarks/bench_conversion_memory.py``). Twelve parts,
-    two at a time (``collect_parts``), peak at 0.87 GB and ran 1.05x faster than nine one at a
-    time (median of 30 alternating rounds, 95% interval 1.00x-1.10x); nine two at a time
-    peaked at 0.91 GB.
+    two at a time (``collect_parts``), peaked at 0.87-0.92 GB (nine one at a time: 0.83-0.90 GB)
+    and ran 1.05x faster than nine one at a time (median of 30 alternating rounds, 95% interval
+    1.00x-1.10x); nine two at a time peaked at 0.91-0.94 GB.
 
     Exact: a deal falls in one part only (the part is a hash of its id), so per-deal counts and
     distinct-deal counts of the parts add up to those of the log; the hash only decides where a
@@ -389,7 +389,6 @@ def _builder(
     eager = isinstance(frame, nw.DataFrame)
 
     def build(data: Mapping[str, Sequence[Any]], kinds: Mapping[str, Kind]) -> Any:
-        schema = nw.Schema({name: _DTYPES[kinds[name]] for name in data})
         columns = {name: list(values) for name, values in data.items()}
         if implementation.is_polars():
             import polars as pl
@@ -404,6 +403,7 @@ def _builder(
                 ]
             )
             return built if eager else built.lazy()
+        schema = nw.Schema({name: _DTYPES[kinds[name]] for name in data})
         table = nw.from_dict(columns, schema=schema, backend="pyarrow")
         if eager:
             if implementation.is_pyarrow():
@@ -484,7 +484,7 @@ def collect_parts(
 
     Why two at a time: on Polars in memory (2 cores), ``collect_all`` of two parts'
     ``group_by``s ran 1.04x faster than one after the other (median of 30 alternating rounds at
-    10M events, 95% interval 0.99x-1.07x) for 60-70 MB more at the peak, which smaller parts
+    10M events, 95% interval 0.99x-1.07x) for 50-90 MB more at the peak, which smaller parts
     (``PART_EVENTS``) pay back. All nine at once ran no faster here, and on a machine with more
     cores would hold every part's hash tables at the same time: the peak the parts are there to
     avoid. Other engines run the queries one by one.
