@@ -66,8 +66,8 @@ def task_test() -> None:
     """Run every check and the whole test suite; fail on the first failure."""
     run(PYTHON, "-m", "ruff", "check", *LINTED)
     run(PYTHON, "-m", "ruff", "format", "--check", *LINTED)
-    # mypy --strict over the package and the typing tests (warn_unused_ignores is on, so a
-    # line in tests/typing that stops failing fails the run).
+    # mypy --strict over the package, the typing tests, the examples and the benchmarks
+    # (warn_unused_ignores is on, so a line in tests/typing that stops failing fails the run).
     run(PYTHON, "-m", "mypy", "--strict")
     run(BIN / "pyright", "--project", "pyproject.toml")
     # The typing tests again, under pyright, with unneeded "type: ignore" comments as errors.

@@ -1,11 +1,14 @@
 """Benchmark: auditing a synthetic event log of 1M and 10M events.
 
 Prints events/s for funnelcore's ``audit`` on its default (vectorised) path, for a hand-written
-DuckDB SQL query doing the same checks, and for the pure-Python fallback (1M only); and the peak
-memory (max RSS) of each measurement. ``funnelcore, frame`` audits the same log loaded into a
-Polars DataFrame first (for information: its peak includes the loaded log). Every measurement
-runs in a fresh subprocess, so its max RSS is its own (tracemalloc would miss native memory), and
-the engines take turns in every round, so a drift of the machine's speed hits them alike.
+DuckDB SQL query doing the same checks, and for the pure-Python fallback (1M only) beside a
+plain-Python audit written by hand (the csv module and a dict of deals: what the fallback's
+absolute target means on this machine); and the peak memory (max RSS) of each measurement.
+``funnelcore, frame`` audits the same log loaded into a Polars DataFrame first (for
+information: its peak includes the loaded log). Every engine must find the same violations, or
+the script stops. Every measurement runs in a fresh subprocess, so its max RSS is its own
+(tracemalloc would miss native memory), and the engines take turns in every round, so a drift
+of the machine's speed hits them alike.
 
 Targets (issue 3): audit >= 0.9x the DuckDB SQL baseline; peak memory <= 1 GB at 10M events;
 pure-Python fallback >= 0.5M events/s.
@@ -24,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from funnelcore import SalesProcess
+from funnelcore import Role, SalesProcess
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,6 +132,67 @@ def _duckdb_sql(path: Path) -> str:
     )
 
 
+def hand_written_python(path: Path) -> int:
+    """The audit in plain Python as a user would write it: the csv module, a dict of deals.
+
+    The same rules and the same count of violations as ``audit`` on the benchmark's logs, but
+    no messages, no row numbers and no report: a generous baseline for the plain-Python path.
+    """
+    import csv
+    from datetime import datetime
+
+    process = SalesProcess.complex()
+    stages = {str(stage.value) for stage in process.stages}
+    entry = str(process.entry.value)
+    terminal = {str(process.won.value), str(process.lost.value)}
+    roles = {role.value for role in Role}
+    open_by = {role.value for role in process.open_by}
+    moves = {
+        (str(move.source.value), str(move.target.value)): {role.value for role in move.by}
+        for move in process.moves
+    }
+    violations = 0
+    deals: dict[str, tuple[str | None, datetime | None, bool]] = {}
+    with path.open(newline="", encoding="utf-8") as file:
+        reader = csv.reader(file)
+        header = next(reader)
+        i_deal, i_stage, i_at, i_actor = map(header.index, ("deal_id", "stage", "at", "actor"))
+        for row in reader:
+            deal, stage, actor = row[i_deal], row[i_stage], row[i_actor]
+            try:
+                at: datetime | None = datetime.fromisoformat(row[i_at])
+            except ValueError:
+                at = None
+            if not deal or not stage or at is None or actor not in roles:
+                violations += 1  # malformed
+            if not deal:
+                continue
+            known: str | None = stage
+            if stage not in stages:
+                violations += 1 if stage else 0  # unknown_stage
+                known = None
+            previous = deals.get(deal)
+            if previous is None:
+                if known is not None and known != entry:
+                    violations += 1  # not_from_entry
+                elif known is not None and actor in roles and actor not in open_by:
+                    violations += 1  # actor_not_allowed
+                closed = known in terminal
+            else:
+                last_stage, last_at, closed = previous
+                if closed:
+                    violations += 1  # after_terminal
+                elif last_stage is not None and known is not None:
+                    allowed = moves.get((last_stage, known))
+                    if allowed is None or (actor in roles and actor not in allowed):
+                        violations += 1  # illegal_move or actor_not_allowed
+                if at is not None and last_at is not None and at < last_at:
+                    violations += 1  # out_of_order
+                closed = closed or known in terminal
+            deals[deal] = (known, at, closed)
+    return violations
+
+
 def measure(name: str, path: Path) -> dict[str, float]:
     """Run one measurement in this (fresh) process; return seconds, violations, max RSS."""
     import polars as pl
@@ -148,10 +212,14 @@ def measure(name: str, path: Path) -> dict[str, float]:
         violations = len(audit(path.with_suffix(".csv"), process, engine="python").violations)
     elif name == "python-rows":
         violations = len(audit(rows_in_memory, process, engine="python").violations)
+    elif name == "python-hand":
+        violations = hand_written_python(path.with_suffix(".csv"))
     elif name == "duckdb":
         import duckdb
 
-        violations = len(duckdb.sql(_duckdb_sql(path)).fetchall())
+        relation = duckdb.sql(_duckdb_sql(path))
+        assert relation is not None, "a SELECT gives a relation"
+        violations = len(relation.fetchall())
     else:
         raise SystemExit(f"unknown measurement {name}")
     seconds = time.perf_counter() - start
@@ -217,7 +285,7 @@ def main(argv: list[str]) -> int:
             # In a child: a parent that built the log itself would inflate every peak measured.
             child("--generate", str(size), str(path))
         names = ["funnelcore", "duckdb", "funnelcore-frame"]
-        names += ["python", "python-rows"] if size <= 1_000_000 else []
+        names += ["python", "python-rows", "python-hand"] if size <= 1_000_000 else []
         results = run(names, path, repeat=3 if size <= 1_000_000 else 2)
         for name in names:
             result = results[name]
@@ -227,12 +295,16 @@ def main(argv: list[str]) -> int:
                 "funnelcore-frame": "funnelcore, frame",
                 "python": "pure Python (CSV file)",
                 "python-rows": "pure Python (rows)",
+                "python-hand": "plain Python (by hand)",
             }[name]
             rate = result["rows"] / result["seconds"]
             print(
                 f"{int(result['rows']):>10} {label:<22} {result['seconds']:>8.2f} "
                 f"{rate:>12,.0f} {result['peak_mb']:>8.0f} {int(result['violations']):>10}"
             )
+        counts = {name: int(results[name]["violations"]) for name in names}
+        if len(set(counts.values())) > 1:
+            raise SystemExit(f"the engines disagree on the violations: {counts}")
         ratio = results["duckdb"]["seconds"] / results["funnelcore"]["seconds"]
         print(f"{'':>10} audit speed vs DuckDB SQL: {ratio:.2f}x (target >= 0.9x)")
         if size >= 10_000_000:
@@ -242,6 +314,9 @@ def main(argv: list[str]) -> int:
             if name in results:
                 rate = results[name]["rows"] / results[name]["seconds"]
                 print(f"{'':>10} {name}: {rate / 1e6:.2f}M events/s (target >= 0.5M/s)")
+        if "python-hand" in results:
+            ratio = results["python-hand"]["seconds"] / results["python"]["seconds"]
+            print(f"{'':>10} pure Python vs plain Python by hand, CSV file: {ratio:.2f}x")
     return 0
 
 

@@ -102,9 +102,9 @@ def polars_baseline(log: pl.DataFrame, *, lazy: bool = False) -> dict[str, int]:
 
 def duckdb_baseline(relation: duckdb.DuckDBPyRelation) -> dict[str, int]:
     """Hand-written DuckDB SQL doing the same work."""
-    rows = duckdb.sql(
-        "select stage, count(distinct deal_id) from relation group by stage"
-    ).fetchall()
+    result = duckdb.sql("select stage, count(distinct deal_id) from relation group by stage")
+    assert result is not None, "a SELECT gives a relation"
+    rows = result.fetchall()
     counts = dict.fromkeys(STAGES, 0) | {stage: int(count) for stage, count in rows}
     _ = [counts[b] / counts[a] if counts[a] else None for a, b in itertools.pairwise(HAPPY)]
     return counts

@@ -72,7 +72,7 @@ def funnelcore_open(leads: list[Lead]) -> list[Any]:
 def funnelcore_drive(deals: list[Any]) -> list[Any]:
     advance, win = PROCESS.advance, PROCESS.win
     t1, t2, t3, t4, t5, t6, t7 = TIMES[1:]
-    out = []
+    out: list[Any] = []
     append = out.append
     for deal in deals:
         deal = advance(deal, Stage.PROSPECTING, by=REP, at=t1)
@@ -178,7 +178,12 @@ def shared_machine(n: int) -> tuple[float, float]:
         model=None, states=PATH, transitions=TRANSITIONS, initial=PATH[0], auto_transitions=False
     )
     carriers = [Carrier(f"D{i}") for i in range(n)]
-    setup, _ = timed(lambda: [machine.add_model(c) for c in carriers])
+
+    def attach() -> None:
+        for carrier in carriers:
+            machine.add_model(carrier)
+
+    setup, _ = timed(attach)
 
     def drive() -> None:
         for carrier in carriers:
