@@ -48,6 +48,7 @@ from funnelcore._log_source import (
     Columns,
     all_are,
     blank,
+    column_blocks,
     describe_source,
     has_analytics,
     load_columns,
@@ -66,6 +67,7 @@ __all__ = [
     "Violation",
     "ParsedColumns",
     "audit",
+    "audit_blocks",
     "audit_columns",
     "audit_parsed",
     "parse_columns",
@@ -543,97 +545,151 @@ def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
 
 def audit_parsed(parsed: ParsedColumns, rules: ProcessRules) -> AuditReport:
     """Audit parsed columns (see :func:`parse_columns`): one pass, in input order."""
-    columns = parsed.columns
-    deal_ids = parsed.deal_ids
-    stages = parsed.stages
-    roles = parsed.roles
-    moments = parsed.moments
-    at_problems = parsed.at_problems
-    stage_cells = columns.data[C.STAGE]
-    actor_cells = columns.data[C.ACTOR]
-    at_raw = columns.data[C.AT]
-    edges = _edges(rules)
-    terminal = rules.terminal
-    entry = rules.entry
-    open_by = rules.open_by
-    violations: list[Violation] = []
-    add = violations.append
-    # Per deal, the index of its last row, or ~index (< 0) once the deal is closed; and the row
-    # that closed it. Plain ints, not a record per deal: a million small containers would keep
-    # the garbage collector scanning everything the caller holds, which costs more than the
-    # checks themselves.
-    state: dict[str, int] = {}
-    closed_at: dict[str, int] = {}
-    rows = zip(itertools.count(), deal_ids, stages, roles, moments, strict=False)
-    index: int
-    for index, deal, stage, role, moment in rows:
-        if deal is None or stage is None or role is None or moment is None:
-            problem = at_problems[index]
-            violations.extend(
-                _odd_row(rules, index, deal, stage, role, problem, stage_cells, actor_cells, at_raw)
-            )
-            if deal is None:
-                continue
-        last = state.get(deal)
-        if last is not None and last < 0:  # closed: nothing moves out of WON or LOST
-            last = ~last
-            message = rules.after_terminal(closed_at[deal])
-            add(Violation(index + 1, deal, "after_terminal", message))
-            state[deal] = ~index
-        else:
-            if last is None:  # the deal's first event
-                if stage is not None and stage != entry:
-                    add(Violation(index + 1, deal, "not_from_entry", rules.not_from_entry(stage)))
-                elif stage is not None and role is not None and role not in open_by:
-                    message = rules.open_not_allowed(role)
-                    add(Violation(index + 1, deal, "actor_not_allowed", message))
-            else:
-                roles_granted = edges[stages[last]].get(stage)
-                # (edges judge no unknown stage or role: below, stage and role are texts)
-                if roles_granted is None:
-                    message = rules.illegal_move(cast("str", stages[last]), cast("str", stage))
-                    add(Violation(index + 1, deal, "illegal_move", message))
-                elif role not in roles_granted:
-                    source = cast("str", stages[last])
-                    message = rules.move_not_allowed(source, cast("str", stage), cast("str", role))
-                    add(Violation(index + 1, deal, "actor_not_allowed", message))
-            if stage in terminal:
+    walk = _Walk(rules)
+    walk.add(parsed)
+    return walk.report()
+
+
+def audit_blocks(blocks: Iterable[Columns], rules: ProcessRules) -> AuditReport | None:
+    """Audit a log given a block of rows at a time, in input order, as :func:`audit_columns` does.
+
+    Each block is parsed, walked and let go before the next one comes, so only a block and what
+    the walk keeps of each row are held at once. ``None`` when a block has times with a UTC
+    offset: whether a time without one is malformed depends on the whole log then (see
+    :func:`timestamps`), so the caller audits the log whole.
+    """
+    walk = _Walk(rules)
+    for columns in blocks:
+        parsed = parse_columns(columns, rules)
+        if parsed.aware:
+            return None
+        walk.add(parsed)
+    return walk.report()
+
+
+@final
+class _Walk:
+    """The audit's one pass over a log's rows, given in blocks (or as one)."""
+
+    def __init__(self, rules: ProcessRules) -> None:
+        self.rules = rules
+        self.edges = _edges(rules)
+        self.violations: list[Violation] = []
+        # Per deal, the index of its last row, or ~index (< 0) once the deal is closed; and the
+        # row that closed it. Plain ints, not a record per deal: a million small containers
+        # would keep the garbage collector scanning everything the caller holds, which costs
+        # more than the checks themselves.
+        self.state: dict[str, int] = {}
+        self.closed_at: dict[str, int] = {}
+        # The stage and time of every row so far: a deal's last row may be in an earlier block.
+        self.stages: list[str | None] = []
+        self.moments: list[datetime | None] = []
+        self.rows = 0
+
+    def report(self) -> AuditReport:
+        """The violations found so far, in report order."""
+        return sorted_report(self.rows, len(self.state), self.violations)
+
+    def add(self, parsed: ParsedColumns) -> None:
+        """Check the next rows."""
+        rules = self.rules
+        columns = parsed.columns
+        offset = self.rows
+        self.rows += columns.rows
+        self.stages += parsed.stages
+        self.moments += parsed.moments
+        stages = self.stages
+        moments = self.moments
+        at_problems = parsed.at_problems
+        stage_cells = columns.data[C.STAGE]
+        actor_cells = columns.data[C.ACTOR]
+        at_raw = columns.data[C.AT]
+        edges = self.edges
+        terminal = rules.terminal
+        entry = rules.entry
+        open_by = rules.open_by
+        violations = self.violations
+        add = violations.append
+        state = self.state
+        closed_at = self.closed_at
+        rows = zip(
+            itertools.count(offset),
+            parsed.deal_ids,
+            parsed.stages,
+            parsed.roles,
+            parsed.moments,
+            strict=False,
+        )
+        index: int
+        for index, deal, stage, role, moment in rows:
+            if deal is None or stage is None or role is None or moment is None:
+                at = index - offset
+                cells = (stage_cells[at], actor_cells[at], at_raw[at])
+                violations.extend(
+                    _odd_row(rules, index + 1, deal, stage, role, at_problems[at], *cells)
+                )
+                if deal is None:
+                    continue
+            last = state.get(deal)
+            if last is not None and last < 0:  # closed: nothing moves out of WON or LOST
+                last = ~last
+                message = rules.after_terminal(closed_at[deal])
+                add(Violation(index + 1, deal, "after_terminal", message))
                 state[deal] = ~index
-                closed_at[deal] = index + 1
             else:
-                state[deal] = index
-            if last is None:
-                continue
-        if moment is not None:
-            last_at = moments[last]
-            if last_at is not None and moment < last_at:
-                add(Violation(index + 1, deal, "out_of_order", rules.out_of_order(last + 1)))
-    return sorted_report(columns.rows, len(state), violations)
+                if last is None:  # the deal's first event
+                    if stage is not None and stage != entry:
+                        message = rules.not_from_entry(stage)
+                        add(Violation(index + 1, deal, "not_from_entry", message))
+                    elif stage is not None and role is not None and role not in open_by:
+                        message = rules.open_not_allowed(role)
+                        add(Violation(index + 1, deal, "actor_not_allowed", message))
+                else:
+                    roles_granted = edges[stages[last]].get(stage)
+                    # (edges judge no unknown stage or role: below, stage and role are texts)
+                    if roles_granted is None:
+                        source = cast("str", stages[last])
+                        message = rules.illegal_move(source, cast("str", stage))
+                        add(Violation(index + 1, deal, "illegal_move", message))
+                    elif role not in roles_granted:
+                        source = cast("str", stages[last])
+                        target = cast("str", stage)
+                        message = rules.move_not_allowed(source, target, cast("str", role))
+                        add(Violation(index + 1, deal, "actor_not_allowed", message))
+                if stage in terminal:
+                    state[deal] = ~index
+                    closed_at[deal] = index + 1
+                else:
+                    state[deal] = index
+                if last is None:
+                    continue
+            if moment is not None:
+                last_at = moments[last]
+                if last_at is not None and moment < last_at:
+                    add(Violation(index + 1, deal, "out_of_order", rules.out_of_order(last + 1)))
 
 
 def _odd_row(
     rules: ProcessRules,
-    index: int,
+    row: int,
     deal: str | None,
     stage: str | None,
     role: str | None,
     at_problem: int,
-    stage_cells: list[Any],
-    actor_cells: list[Any],
-    at_raw: list[Any],
+    stage_cell: Any,
+    actor_cell: Any,
+    at_cell: Any,
 ) -> list[Violation]:
     """The ``malformed`` and ``unknown_stage`` violations of a row with a missing or bad field."""
     found: list[Violation] = []
-    row = index + 1
-    stage_text = _text_or_none(stage_cells[index])
+    stage_text = _text_or_none(stage_cell)
     if deal is None or stage_text is None or at_problem != TimestampProblem.OK or role is None:
-        raw = at_raw[index]
         message = rules.malformed(
             deal_missing=deal is None,
             stage_missing=stage_text is None,
             at_problem=at_problem,
-            at_text=None if raw is None else text_of(raw),
-            actor_text=_text_or_none(actor_cells[index]),
+            at_text=None if at_cell is None else text_of(at_cell),
+            actor_text=_text_or_none(actor_cell),
             actor_bad=role is None,
         )
         found.append(Violation(row, deal, "malformed", message))
@@ -713,7 +769,7 @@ def audit(
         vectorised = kind == "frame" or (kind != "rows" and has_analytics())
         engine = "vectorised" if vectorised else "python"
     if engine == "python":
-        return audit_columns(load_columns(log, mapping), rules)
+        return _audit_plain(log, rules, mapping)
     if engine != "vectorised":
         raise ValueError(f"engine must be 'auto', 'python' or 'vectorised', not {engine!r}")
     from funnelcore._log_frames import audit_frame
@@ -721,3 +777,10 @@ def audit(
     if kind == "rows":
         return audit_columns(load_columns(log, mapping), rules)
     return audit_frame(log, kind, rules, mapping, label)
+
+
+def _audit_plain(log: object, rules: ProcessRules, mapping: ColumnMapping | None) -> AuditReport:
+    """The plain-Python engine: a plain CSV file a block at a time, anything else whole."""
+    blocks = column_blocks(log, mapping)
+    report = audit_blocks(blocks, rules) if blocks is not None else None
+    return report if report is not None else audit_columns(load_columns(log, mapping), rules)

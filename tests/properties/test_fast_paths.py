@@ -1,8 +1,9 @@
 """The plain-Python reader's and audit's fast paths agree with the general ones they shortcut.
 
 Each fast path either declines (and the general path runs) or gives exactly the general path's
-answer: splitting a CSV file without the ``csv`` module, reading rows that are all dicts with the
-same keys, and checking a column of timestamps for the plain forms all at once.
+answer: splitting a CSV file without the ``csv`` module, auditing it a block of rows at a time,
+reading rows that are all dicts with the same keys, and checking a column of timestamps for the
+plain forms all at once.
 """
 
 from __future__ import annotations
@@ -12,14 +13,23 @@ import io
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from funnelcore import SalesProcess, audit
-from funnelcore._audit import _PLAIN_TIME, _all_plain, _codes, timestamps
+from funnelcore._audit import (
+    _PLAIN_TIME,
+    ProcessRules,
+    _all_plain,
+    _codes,
+    audit_blocks,
+    audit_columns,
+    timestamps,
+)
 from funnelcore._log_source import (
     _parse_csv,
     _read_csv,
@@ -27,9 +37,12 @@ from funnelcore._log_source import (
     _read_rows,
     _split_plain_csv,
     _uniform_columns,
+    column_blocks,
+    load_columns,
 )
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
 from funnelcore.errors import LogReadError
+from tests.strategies import messy_logs, with_process
 
 # CSV text: tables of one width (the fast path's case, with empty cells and non-ASCII text), and
 # anything built from the characters that matter to the structure.
@@ -115,6 +128,65 @@ def test_a_plain_csv_takes_the_fast_path() -> None:
 )
 def test_anything_but_a_plain_csv_goes_to_the_csv_module(data: bytes) -> None:
     assert _split_plain_csv(data) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=with_process(messy_logs), block=st.integers(1, 64))
+@example(
+    case=(
+        SalesProcess.complex(),
+        [
+            {"deal_id": "A", "stage": "lead", "at": "2026-01-05", "actor": "marketing"},
+            {"deal_id": "A", "stage": "won", "at": "2026-01-06", "actor": "sales"},
+            {"deal_id": "A", "stage": "lost", "at": "2026-01-04", "actor": ""},
+        ],
+    ),
+    block=1,
+)
+def test_a_csv_file_audited_block_by_block_gives_the_report_of_the_whole(
+    tmp_path_factory: pytest.TempPathFactory,
+    case: tuple[SalesProcess[Any], list[dict[str, Any]]],
+    block: int,
+) -> None:
+    """Whatever the size of the blocks, unless the log's times carry UTC offsets.
+
+    Blocks of a few bytes hold a row or two each: a deal's rows, and the row that closed it,
+    fall in other blocks.
+    """
+    process, rows = case
+    path = tmp_path_factory.mktemp("csv") / "log.csv"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, ["deal_id", "stage", "at", "actor"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    rules = ProcessRules(process)
+    whole = audit_columns(load_columns(path, None), rules)
+    assert audit(path, process, engine="python") == whole
+    blocks = column_blocks(path, None, block)
+    assert blocks is not None  # no cell of these logs needs quotes
+    by_blocks = audit_blocks(blocks, rules)
+    with_offset = any(re.search(r"(Z|[+-][0-9]{2}:?[0-9]{2})$", row["at"] or "") for row in rows)
+    assert (by_blocks is None) == with_offset
+    if by_blocks is not None:
+        assert by_blocks == whole
+
+
+def test_a_log_with_utc_offsets_is_audited_whole(tmp_path: Path) -> None:
+    """An offset in a later block makes a time without one malformed in an earlier block."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "deal_id,stage,at,actor\n"
+        "D1,lead,2026-01-05T09:00:00,marketing\n"
+        "D2,lead,2026-01-05T10:00:00Z,marketing\n",
+        encoding="utf-8",
+    )
+    rules = ProcessRules(SalesProcess.complex())
+    blocks = column_blocks(path, None, 1)
+    assert blocks is not None
+    assert audit_blocks(blocks, rules) is None
+    report = audit(path, SalesProcess.complex(), engine="python")
+    assert [(v.row, v.rule) for v in report.violations] == [(1, "malformed")]
+    assert "has no UTC offset" in report.violations[0].message
 
 
 _VALUE = st.one_of(st.none(), st.integers(0, 3), st.text(alphabet="ab", max_size=2))

@@ -331,6 +331,42 @@ def test_a_csv_file_is_read_with_a_column_mapping(tmp_path: Path, engine: str) -
     assert (report.rows, report.deals) == (4, 2)
 
 
+@pytest.mark.parametrize("block", [None, 1])
+def test_a_plain_csv_file_is_audited_block_by_block_with_a_column_mapping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int | None
+) -> None:
+    """The plain-Python engine reads a CSV without quotes or blank lines a block at a time."""
+    from funnelcore import _log_source
+
+    if block is not None:  # a row or so per block: every row in a block of its own
+        monkeypatch.setattr(_log_source, "_BLOCK", block)
+    path = tmp_path / "log.csv"
+    path.write_text(CSV.replace("\n\n", "\n"))
+    mapping = ColumnMapping(deal_id="opportunity", stage="step", at="when", actor="who")
+    report = audit(path, COMPLEX, mapping=mapping, engine="python")
+    assert report == audit(path, COMPLEX, mapping=mapping, engine="vectorised")
+    assert [(v.row, v.rule) for v in report.violations] == [(2, "illegal_move"), (3, "malformed")]
+    assert report.violations[1].message.startswith("at 'not a date' is not a timestamp")
+    assert (report.rows, report.deals) == (3, 2)
+
+
+def test_a_plain_csv_file_that_cannot_be_used_is_refused_by_the_plain_engine(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("deal_id,stage,at\nD1,lead,2026-01-05\n")
+    with pytest.raises(LogReadError, match=r"no column 'actor' \(for actor\)"):
+        audit(path, COMPLEX, engine="python")
+    path.write_text("deal_id,stage,at,stage\nD1,lead,2026-01-05,x\n")
+    with pytest.raises(LogReadError, match="names a column twice"):
+        audit(path, COMPLEX, engine="python")
+    # a byte that is not UTF-8, far into the file: found when its block is read
+    rows = "".join(f"D{i},lead,2026-01-05,marketing\n" for i in range(20_000))
+    path.write_bytes(f"deal_id,stage,at,actor\n{rows}".encode() + b"D\xff,lead,2026-01-05,sales\n")
+    with pytest.raises(LogReadError, match="can't decode byte 0xff"):
+        audit(path, COMPLEX, engine="python")
+
+
 @pytest.mark.parametrize("engine", ["python", "vectorised"])
 def test_a_json_lines_file_is_read(tmp_path: Path, engine: str) -> None:
     path = tmp_path / "log.jsonl"
