@@ -22,7 +22,7 @@ only when called.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 from funnelcore import _columns as C
 from funnelcore._actors import Role
@@ -469,14 +469,17 @@ def _walk(base: Any, rules: ProcessRules, *, spark: bool, by_key: bool = False) 
     """Add each row's previous row in its deal (order, stage, time) and the deal's closing row.
 
     On Spark these are window functions over each deal ordered by ``_order``. On Polars the same
-    columns come from one sort on an integer key (deal code, order) and a shift masked where the
-    deal changes: several times faster than ordered windows, and the same values (the engines'
-    tests compare them on every rule).
+    columns come from one stable sort that brings each deal's rows together in input order, and
+    a shift masked where the deal changes: several times faster than ordered windows, and the
+    same values (the engines' tests compare them on every rule).
     """
     import narwhals as nw
 
     terminal = nw.col("_stage_code").is_in([rules.stage_values.index(t) for t in rules.terminal])
-    closed = nw.when(terminal).then(nw.col("_order")).min().over("_deal")
+
+    def closed(group: str) -> Any:
+        return nw.when(terminal).then(nw.col("_order")).min().over(group)
+
     if spark:
         window = {"order_by": "_order"}
         previous_at = nw.col("_at").shift(1).over("_deal", **window)
@@ -484,32 +487,31 @@ def _walk(base: Any, rules: ProcessRules, *, spark: bool, by_key: bool = False) 
             _prev_order=nw.col("_order").shift(1).over("_deal", **window),
             _prev_code=nw.col("_stage_code").shift(1).over("_deal", **window),
             _earlier=nw.col("_at") < previous_at,
-            _closed_order=closed,
+            _closed_order=closed("_deal"),
         )
     import polars as pl
 
-    # Only integers go through the sort: the deal as a categorical code, stage and role codes,
-    # times. The texts of the few violating rows are looked up afterwards (see audit_frame).
-    code = pl.col("_deal").cast(pl.Categorical).to_physical()
-    narrow: pl.LazyFrame = nw.to_native(base).select(
-        "_order",
-        code.alias("_deal"),
-        "_stage_code",
-        "_stage_missing",
-        "_role_code",
-        "_at",
-        "_at_problem",
-    )
+    deal = pl.col("_deal")
+    kept = ("_order", "_stage_code", "_stage_missing", "_role_code", "_at", "_at_problem")
     if by_key:
-        key = pl.col("_deal").cast(pl.UInt64) * (1 << 32) + pl.col("_order").cast(pl.UInt64)
+        # Exact whatever the ids hash to: a (deal code, order) key, the deal as a categorical.
+        code = deal.cast(pl.Categorical).to_physical()
+        narrow = nw.to_native(base).select(*kept, code.alias("_deal"), code.alias("_group"))
+        key = deal.cast(pl.UInt64) * (1 << 32) + pl.col("_order").cast(pl.UInt64)
         lazy = narrow.sort(key, nulls_last=True)
+        collided: pl.Expr = pl.lit(False)
     else:
-        # The rows come in input order (``_order`` counts up; the joins of _normalise_polars
-        # keep the log's order), so a stable sort by deal alone puts each deal's rows in order:
-        # at 10M events it peaks about 100 MB lower than a sort on a (deal, order) key. The
-        # ``misordered`` count of _checks verifies the assumption on every run.
-        lazy = narrow.sort("_deal", nulls_last=True, maintain_order=True)
-    same = pl.col("_deal").is_not_null() & (pl.col("_deal") == pl.col("_deal").shift(1))
+        # A stable sort on a hash of the deal id brings each deal's rows together and keeps
+        # them in input order, as they reach it (``_order`` counts up; the joins of
+        # _normalise_polars keep the log's order; the ``misordered`` count of _checks verifies
+        # that on every run). A categorical code of the ids took 3.1 s to make at 10M events,
+        # the hash 0.02 s. Two ids with one hash would interleave their rows: ``_collided``
+        # marks a row whose hash is its predecessor's but whose deal is not, and the
+        # ``collided`` count of _checks sends such a log to the keyed sort.
+        narrow = nw.to_native(base).select(*kept, "_deal", _group_key(deal).alias("_group"))
+        lazy = narrow.sort("_group", maintain_order=True)
+        collided = (pl.col("_group") == pl.col("_group").shift(1)) & deal.ne_missing(deal.shift(1))
+    same = deal.is_not_null() & (deal == deal.shift(1))
 
     def previous(name: str) -> pl.Expr:
         return pl.when(same).then(pl.col(name).shift(1))
@@ -518,8 +520,14 @@ def _walk(base: Any, rules: ProcessRules, *, spark: bool, by_key: bool = False) 
         _prev_order=previous("_order"),
         _prev_code=previous("_stage_code"),
         _earlier=pl.col("_at") < previous("_at"),
+        _collided=collided.fill_null(False),
     ).drop("_at")
-    return nw.from_native(lazy).with_columns(_closed_order=closed)
+    return nw.from_native(lazy).with_columns(_closed_order=closed("_group")).drop("_group")
+
+
+def _group_key(deal: pl.Expr) -> pl.Expr:
+    """The key the Polars walk sorts deals by: a hash of the id (see :func:`_walk`)."""
+    return deal.hash()
 
 
 #: Stage and role codes are combined into one integer per move: (source * K + target) * R + role.
@@ -548,23 +556,57 @@ def _normalise(frame: Any, rules: ProcessRules) -> Any:
     )
 
 
-def _normalise_polars(frame: Any, rules: ProcessRules) -> Any:
+#: The stage and actor code tables of a log (see :func:`_code_tables`).
+_CodeTables: TypeAlias = "tuple[pl.LazyFrame, pl.LazyFrame]"
+
+
+def _normalise_polars(frame: Any, rules: ProcessRules, tables: _CodeTables | None = None) -> Any:
     """``_normalise`` on Polars, light on memory: stage and actor texts are few distinct values.
 
     Each distinct text is normalised once, in Python, by the plain-Python engine's own rules, and
     the codes are joined on (a per-row string replace costs about 60 bytes a row at 10M rows).
+    ``tables`` are the code tables of a log this frame is a part of (see :func:`_code_tables`).
+    """
+    import narwhals as nw
+    import polars as pl
+
+    lazy: pl.LazyFrame = nw.to_native(frame).with_columns(
+        pl.col(C.STAGE).cast(pl.String).alias("_stage_raw"),
+        pl.col(C.ACTOR).cast(pl.String).alias("_actor_raw"),
+    )
+    stage_table, actor_table = tables if tables is not None else _code_tables(frame, rules)
+    deal = pl.col(C.DEAL_ID).cast(pl.String).str.strip_chars()
+    joined = (
+        lazy.join(stage_table, on="_stage_raw", how="left", nulls_equal=True, maintain_order="left")
+        .join(actor_table, on="_actor_raw", how="left", nulls_equal=True, maintain_order="left")
+        .with_columns(
+            pl.when(deal.str.len_chars() > 0).then(deal).alias("_deal"),
+            pl.col("_stage_missing").fill_null(True),
+        )
+        .drop("_stage_raw", "_actor_raw")
+    )
+    return nw.from_native(joined)
+
+
+def _code_tables(frame: Any, rules: ProcessRules) -> _CodeTables:
+    """Each distinct stage and actor text of a prepared Polars log with its code: one pass.
+
+    Stage texts get ``_stage_code`` and ``_stage_missing``, actor texts ``_role_code``, by the
+    plain-Python engine's own rules. A log audited in parts (see :func:`deal_parts`) reads them
+    once for all its parts: each part's own pass re-read the file (0.3 s a part at 10M events,
+    against 0.2 s for the whole log).
     """
     import narwhals as nw
     import polars as pl
 
     from funnelcore._audit import role_of, texts_of
 
-    lazy: pl.LazyFrame = nw.to_native(frame).with_columns(
-        pl.col(C.STAGE).cast(pl.String).alias("_stage_raw"),
-        pl.col(C.ACTOR).cast(pl.String).alias("_actor_raw"),
-    )
+    lazy: pl.LazyFrame = nw.to_native(frame)
     distinct = pl.collect_all(
-        [lazy.select(pl.col("_stage_raw").unique()), lazy.select(pl.col("_actor_raw").unique())]
+        [
+            lazy.select(pl.col(C.STAGE).cast(pl.String).alias("_stage_raw").unique()),
+            lazy.select(pl.col(C.ACTOR).cast(pl.String).alias("_actor_raw").unique()),
+        ]
     )
     stage_texts = distinct[0]["_stage_raw"].to_list()
     actor_texts = distinct[1]["_actor_raw"].to_list()
@@ -585,17 +627,7 @@ def _normalise_polars(frame: Any, rules: ProcessRules) -> Any:
         },
         schema={"_actor_raw": pl.String, "_role_code": pl.Int8},
     )
-    deal = pl.col(C.DEAL_ID).cast(pl.String).str.strip_chars()
-    joined = (
-        lazy.join(stage_table, on="_stage_raw", how="left", nulls_equal=True, maintain_order="left")
-        .join(actor_table, on="_actor_raw", how="left", nulls_equal=True, maintain_order="left")
-        .with_columns(
-            pl.when(deal.str.len_chars() > 0).then(deal).alias("_deal"),
-            pl.col("_stage_missing").fill_null(True),
-        )
-        .drop("_stage_raw", "_actor_raw")
-    )
-    return nw.from_native(joined)
+    return stage_table, actor_table
 
 
 def _code(rules: ProcessRules, text: str) -> int | None:
@@ -616,7 +648,12 @@ def _malformed_flag() -> Any:
 
 
 def _checks(
-    frame: Any, rules: ProcessRules, *, spark: bool, by_key: bool = False
+    frame: Any,
+    rules: ProcessRules,
+    *,
+    spark: bool,
+    by_key: bool = False,
+    tables: _CodeTables | None = None,
 ) -> tuple[Any, Any]:
     """The violation candidates and the counts (two lazy frames) of a prepared log.
 
@@ -627,7 +664,7 @@ def _checks(
     """
     import narwhals as nw
 
-    base = _normalise(frame, rules) if spark else _normalise_polars(frame, rules)
+    base = _normalise(frame, rules) if spark else _normalise_polars(frame, rules, tables)
     walked = _walk(base, rules, spark=spark, by_key=by_key)
     has_deal = ~nw.col("_deal").is_null()
     stage = nw.col("_stage_code")
@@ -681,6 +718,7 @@ def _checks(
     if not spark:
         misordered = (nw.col("_prev_order") > nw.col("_order")).fill_null(False)
         tallies.append(misordered.cast(nw.Int64).sum().alias("misordered"))
+        tallies.append(nw.col("_collided").cast(nw.Int64).sum().alias("collided"))
     counts = flagged.select(*tallies)
     return candidates, counts
 
@@ -688,19 +726,19 @@ def _checks(
 #: Rows per part when a large log is audited one part of its deals at a time (see deal_parts):
 #: of a file scanned lazily (each part reads the file again) and of a frame already in memory.
 PART_ROWS: Final = 5_000_000
-PART_ROWS_IN_MEMORY: Final = 2_500_000
+PART_ROWS_IN_MEMORY: Final = 1_250_000
 
 
 def deal_parts(prepared: Prepared, *, part_rows: int | None = None) -> list[Any]:
     """The prepared log cut by deal into parts of about ``part_rows`` rows, audited in turn.
 
-    Why: the audit's joins, sort and shifts hold 30-80 bytes a row besides the log. At 10M rows
+    Why: the audit's joins, sort and shifts hold 50-100 bytes a row besides the log. At 10M rows
     (``benchmarks/bench_audit.py`` and a frame of its log loaded first):
 
-    - from Parquet, the whole-log audit peaked at 0.96-1.0 GB; two parts at 0.55-0.58 GB, in
-      about the same time (the filter is pushed into the scan, so a part reads only its own
-      rows' columns; four parts were slower and saved little);
-    - from a frame in memory (0.64 GB), 1.46 GB whole; 0.92 GB in four parts, 14% slower.
+    - from Parquet, the whole-log audit peaked at 1.18-1.22 GB; two parts at 0.74-0.82 GB, 8%
+      slower (the filter is pushed into the scan, so a part reads only its own rows' columns);
+    - from a frame in memory (0.68 GB), 1.05-1.13 GB in four parts; 0.95-0.98 GB in eight,
+      about 10% slower than four.
 
     Exact: every rule looks at one deal's rows only, and a deal lies in one part (the part is a
     hash of its id as ``_normalise_polars`` reads it, spaces stripped). ``_order`` is numbered
@@ -833,11 +871,16 @@ def audit_frame(
     else:
         found = []
         tally = {}
-        for part in deal_parts(prepared):
-            part_found, part_tally = _collect_polars(*_checks(part, rules, spark=False))
-            if part_tally["misordered"]:
-                # The rows reached the stable sort out of input order: sort on (deal, order).
-                checks = _checks(part, rules, spark=False, by_key=True)
+        parts = deal_parts(prepared)
+        tables = _code_tables(prepared.frame, rules) if len(parts) > 1 else None
+        for part in parts:
+            part_found, part_tally = _collect_polars(
+                *_checks(part, rules, spark=False, tables=tables)
+            )
+            if part_tally["misordered"] or part_tally["collided"]:
+                # The rows reached the stable sort out of input order, or two deal ids share a
+                # hash: sort on (deal, order).
+                checks = _checks(part, rules, spark=False, by_key=True, tables=tables)
                 part_found, part_tally = _collect_polars(*checks)
             # every deal lies in one part: its rows, first row and violations add up
             found += part_found

@@ -263,6 +263,30 @@ def test_auditing_a_large_log_part_by_part_gives_the_report_of_the_whole(
     assert cuts == [max(1, -(-len(rows) // part_rows))]
 
 
+@settings(max_examples=80, deadline=None)
+@given(with_process(messy_logs), st.integers(1, 3))
+def test_deal_ids_that_share_a_hash_give_the_report_of_distinct_hashes(
+    case: tuple[SalesProcess[Any], list[dict[str, Any]]], buckets: int
+) -> None:
+    """The Polars engine groups a deal's rows by a hash of its id; colliding hashes change nothing.
+
+    The hash is replaced by one of ``buckets`` values (the id's length modulo ``buckets``, a
+    missing id too), so most deals share one: the report is still the plain-Python engine's.
+    """
+    from funnelcore import _log_frames
+
+    process, rows = case
+    python = audit(rows, process, engine="python")
+    frame = text_frame(rows)
+
+    def bucket(deal: pl.Expr) -> pl.Expr:
+        return (deal.str.len_bytes().fill_null(0) % buckets).cast(pl.UInt64)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_log_frames, "_group_key", bucket)
+        assert audit(frame, process, engine="vectorised") == python
+
+
 @settings(max_examples=120, deadline=None)
 @given(with_process(messy_logs))
 def test_read_log_refuses_exactly_the_rows_the_audit_calls_malformed(

@@ -446,10 +446,10 @@ def test_rows_reaching_the_sort_out_of_input_order_fall_back_to_the_keyed_sort(
     keyed: list[bool] = []
     checks = _log_frames._checks
 
-    def reversed_rows(frame: Any, rules: Any) -> Any:
+    def reversed_rows(frame: Any, rules: Any, tables: Any = None) -> Any:
         import narwhals as nw
 
-        return nw.from_native(nw.to_native(normalise(frame, rules)).reverse())
+        return nw.from_native(nw.to_native(normalise(frame, rules, tables)).reverse())
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         keyed.append(kwargs.get("by_key", False))
@@ -467,6 +467,71 @@ def test_rows_reaching_the_sort_out_of_input_order_fall_back_to_the_keyed_sort(
     frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
     assert audit(frame, COMPLEX, engine="vectorised") == audit(rows, COMPLEX, engine="python")
     assert keyed == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("other", "other_rules"),
+    [
+        # two ids with one hash
+        ("D2", {"out_of_order"}),
+        # a missing id whose hash is an id's
+        (" ", {"malformed"}),
+    ],
+)
+def test_deal_ids_that_share_a_hash_fall_back_to_the_keyed_sort(
+    other: str, other_rules: set[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Polars engine groups a deal's rows by a hash of its id. Make every id of two bytes, and
+    # a missing id, share a "hash": the collided count must catch the interleaved rows and the
+    # audit re-run on a (deal, order) key, reporting what the plain-Python engine reports.
+    import polars as pl
+
+    from funnelcore import _log_frames
+
+    keyed: list[bool] = []
+    checks = _log_frames._checks
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        keyed.append(kwargs.get("by_key", False))
+        return checks(*args, **kwargs)
+
+    def length(deal: pl.Expr) -> pl.Expr:
+        return deal.str.len_bytes().fill_null(2).cast(pl.UInt64)
+
+    monkeypatch.setattr(_log_frames, "_group_key", length)
+    monkeypatch.setattr(_log_frames, "_checks", spy)
+    rows = [
+        row("D1", "lead", "2026-01-05", "marketing"),
+        row(other, "lead", "2026-01-05", "marketing"),
+        row("D1", "prospecting", "2026-01-06"),
+        row(other, "qualifying", "2026-01-06"),
+        row("D1", "won", "2026-01-07"),
+        row(other, "lost", "2026-01-04"),
+        row("D1", "closing", "2026-01-08"),
+    ]
+    expected = audit(rows, COMPLEX, engine="python")
+    assert {v.rule for v in expected.violations} == {"illegal_move", "after_terminal", *other_rules}
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
+    assert audit(frame, COMPLEX, engine="vectorised") == expected
+    assert keyed == [False, True]
+
+
+def test_deal_ids_with_distinct_hashes_take_one_sort(monkeypatch: pytest.MonkeyPatch) -> None:
+    import polars as pl
+
+    from funnelcore import _log_frames
+
+    keyed: list[bool] = []
+    checks = _log_frames._checks
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        keyed.append(kwargs.get("by_key", False))
+        return checks(*args, **kwargs)
+
+    monkeypatch.setattr(_log_frames, "_checks", spy)
+    frame = pl.DataFrame(CLEAN, schema=dict.fromkeys(CLEAN[0], pl.String))
+    assert audit(frame, COMPLEX, engine="vectorised") == audit(CLEAN, COMPLEX, engine="python")
+    assert keyed == [False]
 
 
 @pytest.mark.parametrize("source", ["frame", "parquet"])
