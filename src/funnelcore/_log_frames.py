@@ -12,11 +12,11 @@ follows the input's row order) and a parsed ``_at``:
 
 The checks are one narwhals pipeline that both engines run, except two steps each engine does its
 own way for speed and memory: finding each row's previous row in its deal (ordered windows on
-Spark; one integer sort and a shift on Polars) and turning stage and actor texts into codes
-(expressions on Spark; a join with their few distinct values on Polars). Text timestamps are
-parsed by each engine natively, by the one grammar of ``_timestamps``. The tests hold every path
-to the plain-Python engine's reports. Only this module imports narwhals, polars and pyspark, and
-only when called.
+Spark; one stable sort on a hash of the deal id and a shift on Polars) and turning stage and actor
+texts into codes (expressions on Spark; a join with their few distinct values on Polars). Text
+timestamps are parsed by each engine natively, by the one grammar of ``_timestamps``. The tests
+hold every path to the plain-Python engine's reports. Only this module imports narwhals, polars
+and pyspark, and only when called.
 """
 
 from __future__ import annotations
