@@ -11,7 +11,9 @@ the script stops. Every measurement runs in a fresh subprocess, so its max RSS i
 of the machine's speed hits them alike.
 
 Targets (issue 3): audit >= 0.9x the DuckDB SQL baseline; peak memory <= 1 GB at 10M events;
-pure-Python fallback >= 0.5M events/s.
+pure-Python fallback >= 0.5M events/s. The issue measured plain Python at about 0.6M events/s on
+its own machine; the script also prints the fallback's speed scaled to that figure by its ratio to
+the hand-written audit (an estimate, labelled as one), since this machine's speed drifts.
 
     python benchmarks/bench_audit.py            # 1M and 10M (a few minutes)
     python benchmarks/bench_audit.py --quick    # 100k and 1M
@@ -317,6 +319,13 @@ def main(argv: list[str]) -> int:
         if "python-hand" in results:
             ratio = results["python-hand"]["seconds"] / results["python"]["seconds"]
             print(f"{'':>10} pure Python vs plain Python by hand, CSV file: {ratio:.2f}x")
+            # The issue measured plain Python at about 0.6M events/s on its machine; this
+            # machine's drift moves funnelcore and the hand-written audit together, so the ratio
+            # carries over (an estimate, labelled as one).
+            print(
+                f"{'':>10} python at the issue's plain Python of 0.6M/s (estimate from the "
+                f"ratio): {0.6 * ratio:.2f}M events/s (target >= 0.5M/s)"
+            )
     return 0
 
 
