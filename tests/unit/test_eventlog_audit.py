@@ -432,31 +432,41 @@ def test_the_fast_timestamp_path_agrees_with_the_grammar(text: str) -> None:
     assert timestamps([text])[:2] == ([moment], [problem])
 
 
+def _keyed_sorts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record, for each run of the Polars checks, whether it sorted on the (deal, order) key."""
+    from funnelcore import _log_frames
+
+    keyed: list[bool] = []
+    checks = _log_frames._checks
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        keyed.append(kwargs.get("by_key", False))
+        return checks(*args, **kwargs)
+
+    monkeypatch.setattr(_log_frames, "_checks", spy)
+    return keyed
+
+
 def test_rows_reaching_the_sort_out_of_input_order_fall_back_to_the_keyed_sort(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The Polars engine's stable sort by deal relies on the rows arriving in input order. Break
-    # that on purpose (reverse them before the sort): the misordered count must catch it and the
-    # audit re-run on a (deal, order) key, reporting what the plain-Python engine reports.
+    # The Polars engine's stable sort on a hash of the deal id relies on the rows arriving in
+    # input order. Break that on purpose (reverse them before the sort): the misordered count
+    # must catch it and the audit re-run on a (deal, order) key, reporting what the plain-Python
+    # engine reports.
     import polars as pl
 
     from funnelcore import _log_frames
 
     normalise = _log_frames._normalise_polars
-    keyed: list[bool] = []
-    checks = _log_frames._checks
 
     def reversed_rows(frame: Any, rules: Any, tables: Any = None) -> Any:
         import narwhals as nw
 
         return nw.from_native(nw.to_native(normalise(frame, rules, tables)).reverse())
 
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        keyed.append(kwargs.get("by_key", False))
-        return checks(*args, **kwargs)
-
     monkeypatch.setattr(_log_frames, "_normalise_polars", reversed_rows)
-    monkeypatch.setattr(_log_frames, "_checks", spy)
+    keyed = _keyed_sorts(monkeypatch)
     rows = [
         *CLEAN,
         row("D3", "lead", "2026-01-05"),
@@ -488,18 +498,11 @@ def test_deal_ids_that_share_a_hash_fall_back_to_the_keyed_sort(
 
     from funnelcore import _log_frames
 
-    keyed: list[bool] = []
-    checks = _log_frames._checks
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        keyed.append(kwargs.get("by_key", False))
-        return checks(*args, **kwargs)
-
     def length(deal: pl.Expr) -> pl.Expr:
         return deal.str.len_bytes().fill_null(2).cast(pl.UInt64)
 
     monkeypatch.setattr(_log_frames, "_group_key", length)
-    monkeypatch.setattr(_log_frames, "_checks", spy)
+    keyed = _keyed_sorts(monkeypatch)
     rows = [
         row("D1", "lead", "2026-01-05", "marketing"),
         row(other, "lead", "2026-01-05", "marketing"),
@@ -519,16 +522,7 @@ def test_deal_ids_that_share_a_hash_fall_back_to_the_keyed_sort(
 def test_deal_ids_with_distinct_hashes_take_one_sort(monkeypatch: pytest.MonkeyPatch) -> None:
     import polars as pl
 
-    from funnelcore import _log_frames
-
-    keyed: list[bool] = []
-    checks = _log_frames._checks
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        keyed.append(kwargs.get("by_key", False))
-        return checks(*args, **kwargs)
-
-    monkeypatch.setattr(_log_frames, "_checks", spy)
+    keyed = _keyed_sorts(monkeypatch)
     frame = pl.DataFrame(CLEAN, schema=dict.fromkeys(CLEAN[0], pl.String))
     assert audit(frame, COMPLEX, engine="vectorised") == audit(CLEAN, COMPLEX, engine="python")
     assert keyed == [False]
