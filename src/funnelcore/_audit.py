@@ -768,14 +768,13 @@ def audit(
     if engine == "auto":
         vectorised = kind == "frame" or (kind != "rows" and has_analytics())
         engine = "vectorised" if vectorised else "python"
-    if engine == "python":
-        return _audit_plain(log, rules, mapping)
-    if engine != "vectorised":
+    if engine not in ("python", "vectorised"):
         raise ValueError(f"engine must be 'auto', 'python' or 'vectorised', not {engine!r}")
+    # Rows are plain Python already: either engine walks them as they are.
+    if engine == "python" or kind == "rows":
+        return _audit_plain(log, rules, mapping)
     from funnelcore._log_frames import audit_frame
 
-    if kind == "rows":
-        return audit_columns(load_columns(log, mapping), rules)
     return audit_frame(log, kind, rules, mapping, label)
 
 

@@ -496,10 +496,11 @@ def _walk(base: Any, rules: ProcessRules, *, spark: bool, by_key: bool = False) 
     if by_key:
         # Exact whatever the ids hash to: a (deal code, order) key, the deal as a categorical.
         code = deal.cast(pl.Categorical).to_physical()
-        narrow = nw.to_native(base).select(*kept, code.alias("_deal"), code.alias("_group"))
+        narrow = nw.to_native(base).select(*kept, code.alias("_deal"))
         key = deal.cast(pl.UInt64) * (1 << 32) + pl.col("_order").cast(pl.UInt64)
         lazy = narrow.sort(key, nulls_last=True)
         collided: pl.Expr = pl.lit(False)
+        group = "_deal"
     else:
         # A stable sort on a hash of the deal id brings each deal's rows together and keeps
         # them in input order, as they reach it (``_order`` counts up; the joins of
@@ -511,6 +512,7 @@ def _walk(base: Any, rules: ProcessRules, *, spark: bool, by_key: bool = False) 
         narrow = nw.to_native(base).select(*kept, "_deal", _group_key(deal).alias("_group"))
         lazy = narrow.sort("_group", maintain_order=True)
         collided = (pl.col("_group") == pl.col("_group").shift(1)) & deal.ne_missing(deal.shift(1))
+        group = "_group"
     same = deal.is_not_null() & (deal == deal.shift(1))
 
     def previous(name: str) -> pl.Expr:
@@ -522,7 +524,8 @@ def _walk(base: Any, rules: ProcessRules, *, spark: bool, by_key: bool = False) 
         _earlier=pl.col("_at") < previous("_at"),
         _collided=collided.fill_null(False),
     ).drop("_at")
-    return nw.from_native(lazy).with_columns(_closed_order=closed("_group")).drop("_group")
+    walked = nw.from_native(lazy).with_columns(_closed_order=closed(group))
+    return walked.drop("_group", strict=False)
 
 
 def _group_key(deal: pl.Expr) -> pl.Expr:
@@ -871,9 +874,8 @@ def audit_frame(
     else:
         found = []
         tally = {}
-        parts = deal_parts(prepared)
-        tables = _code_tables(prepared.frame, rules) if len(parts) > 1 else None
-        for part in parts:
+        tables = _code_tables(prepared.frame, rules)
+        for part in deal_parts(prepared):
             part_found, part_tally = _collect_polars(
                 *_checks(part, rules, spark=False, tables=tables)
             )
