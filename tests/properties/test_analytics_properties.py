@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import polars as pl
@@ -140,3 +141,64 @@ def test_counting_a_large_log_part_by_part_gives_the_counts_of_the_whole(
         assert stage_conversion(log, COMPLEX, by=by).rows(named=True) == expected
     assert cuts
     assert all(cut == max(1, -(-log.height // part_events)) for cut in cuts)
+
+
+#: Ways to write a naive time as text, all in the audit's grammar.
+NAIVE_FORMS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M")
+
+
+@st.composite
+def times_as_text(draw: st.DrawFn, times: list[datetime]) -> list[str]:
+    """``times`` written as text, each in a form drawn for it: a mixed but readable column.
+
+    A naive log mixes the plain forms (and a date alone at midnight); an aware one writes each
+    instant (``times`` read as UTC) in a zone of its own, ``Z`` or an offset. A log never mixes
+    the two: that is refused.
+    """
+    aware = draw(st.booleans())
+    texts = []
+    for moment in times:
+        if aware:
+            hours = draw(st.sampled_from([0, 2, -5, 9]))
+            local = moment.replace(tzinfo=timezone.utc).astimezone(timezone(timedelta(hours=hours)))
+            text = local.isoformat()
+            texts.append(text.replace("+00:00", "Z") if draw(st.booleans()) else text)
+        elif moment.hour == moment.minute == 0 and draw(st.booleans()):
+            texts.append(moment.date().isoformat())
+        else:
+            texts.append(moment.strftime(draw(st.sampled_from(NAIVE_FORMS))))
+    return texts
+
+
+def text_time_logs(columns: dict[str, list[Any]], texts: list[str]) -> dict[str, Any]:
+    """The log with text times, in every engine the metrics accept, by name."""
+    import duckdb
+
+    schema = {
+        name: pl.String if name == "at" else dtype for name, dtype in frame(columns).schema.items()
+    }
+    log = pl.DataFrame({**columns, "at": texts}, schema=schema)
+    rows = [dict(zip(log.columns, cells, strict=True)) for cells in log.iter_rows()]
+    return {
+        "polars": log,
+        "pandas": log.to_pandas(),
+        "pyarrow": log.to_arrow(),
+        "duckdb": duckdb.from_arrow(log.to_arrow()),
+        "rows": rows,
+    }
+
+
+@SETTINGS
+@given(columns=legal_logs(COMPLEX), data=st.data())
+def test_text_times_in_any_form_measure_as_the_typed_times_on_every_engine(
+    columns: dict[str, list[Any]], data: st.DataObject
+) -> None:
+    """Every engine reads text times by the audit's grammar: no format guessed from a first row."""
+    from tests.unit.analytics_story import close_to, rows_of
+
+    texts = data.draw(times_as_text(columns["at"]))
+    expected = stage_funnel(frame(columns), COMPLEX).rows(named=True)
+    for engine, log in text_time_logs(columns, texts).items():
+        result = stage_funnel(log, COMPLEX)
+        got = result if isinstance(result, list) else rows_of(result)
+        assert got == close_to(expected), engine

@@ -355,20 +355,43 @@ def test_text_timestamps_are_parsed() -> None:
     assert rows[0]["median_days"] == pytest.approx(2.5)
 
 
-def test_polars_text_times_follow_the_audits_grammar() -> None:
+def duckdb_relation(rows: list[dict[str, Any]]) -> Any:
+    import duckdb
+
+    return duckdb.from_arrow(pl.DataFrame(rows).to_arrow())
+
+
+TEXT_ENGINES: dict[str, Any] = {
+    "polars": pl.DataFrame,
+    "pandas": pd.DataFrame,
+    "duckdb": duckdb_relation,
+    "pyarrow": lambda rows: pl.DataFrame(rows).to_arrow(),
+}
+
+
+@pytest.mark.parametrize("engine", sorted(TEXT_ENGINES))
+def test_text_times_follow_the_audits_grammar_on_every_engine(engine: str) -> None:
     # UTC offsets are instants (as the plain engine and the audit read them); text that is not
-    # a time is counted and refused, not parsed by another grammar.
+    # a time is counted and refused, not parsed by another grammar (pandas would guess one format
+    # from the first row, DuckDB would ask for one).
+    make = TEXT_ENGINES[engine]
     rows = [
         {"deal_id": "a", "stage": "lead", "at": "2026-01-05T09:00:00Z"},
         {"deal_id": "a", "stage": "won", "at": "2026-01-07T09:30:00+02:00"},
     ]
-    polars_rows = rows_of(stage_funnel(pl.DataFrame(rows), SalesProcess.simple()))
+    measured = rows_of(stage_funnel(make(rows), SalesProcess.simple()))
     plain_rows = stage_funnel(rows, SalesProcess.simple())
-    assert polars_rows[0]["median_days"] == pytest.approx(1.9375)
-    assert polars_rows[0]["median_days"] == pytest.approx(plain_rows[0]["median_days"])
-    bad = pl.DataFrame({"deal_id": ["a", "a"], "stage": ["lead", "won"], "at": ["2026-01-05", "x"]})
+    assert measured[0]["median_days"] == pytest.approx(1.9375)
+    assert measured[0]["median_days"] == pytest.approx(plain_rows[0]["median_days"])
+    mixed = [{**rows[0], "at": "2026-01-05"}, {**rows[1], "at": "2026-01-06 10:30"}]
+    assert rows_of(stage_funnel(make(mixed), SalesProcess.simple()))[0]["median_days"] == (
+        pytest.approx(1.4375)
+    )
+    bad = [{**rows[0], "at": "2026-01-05"}, {**rows[1], "at": "x"}]
     with pytest.raises(MetricsInputError, match="1 event"):
-        stage_funnel(bad, SalesProcess.simple())
+        stage_funnel(make(bad), SalesProcess.simple())
+    with pytest.raises(MetricsInputError, match="1 have one"):
+        stage_funnel(make([rows[0], mixed[1]]), SalesProcess.simple())
 
 
 def test_dates_count_whole_days() -> None:

@@ -11,10 +11,9 @@ This module imports narwhals at the top, so the public modules import it inside 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, TypeAlias, cast
 
 import attrs
@@ -90,7 +89,6 @@ class Source:
         frame: the log as a narwhals LazyFrame with ``at`` as a datetime and ``stage`` as text.
         build: turns result columns into the caller's frame type.
         has_value: whether the log has a ``value`` column.
-        at_from_text: whether ``at`` was parsed from text (a parse error then surfaces on collect).
         micros: the column holding ``at`` as microseconds since the epoch, for an engine without
             duration arithmetic (Spark); ``None`` elsewhere, where ``at`` is subtracted directly.
         time_checks: aggregations to run with the null check of ``at``; :func:`time_problem` reads
@@ -105,7 +103,6 @@ class Source:
     frame: nw.LazyFrame[Any]
     build: Callable[[Mapping[str, Sequence[Any]], Mapping[str, Kind]], Any]
     has_value: bool
-    at_from_text: bool
     micros: str | None = None
     time_checks: tuple[nw.Expr, ...] = ()
     height: int | None = None
@@ -125,8 +122,9 @@ class Source:
 def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
     """Accept a log (any narwhals-supported dataframe or a file path) for the metrics.
 
-    Eager PyArrow tables run on Polars (or DuckDB), since PyArrow has no ordered windows; every
-    other backend runs on itself.
+    Eager PyArrow tables run on Polars (or DuckDB), since PyArrow has no ordered windows; so does
+    a log with text times on any backend but Polars and Spark, the two that parse them by the
+    audit's grammar (``_polars_times``, ``_spark_times``). Every other log runs on its own backend.
 
     Raises:
         MetricsInputError: the log lacks a needed column or a column has an unusable type.
@@ -149,7 +147,6 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
     schema = lazy.collect_schema()
     check_columns(schema.names(), needed)
     fixes: list[nw.Expr] = []
-    at_from_text = False
     micros: str | None = None
     time_checks: tuple[nw.Expr, ...] = ()
     spark = lazy.implementation.is_pyspark() or lazy.implementation.is_pyspark_connect()
@@ -162,11 +159,14 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
             pass
         elif isinstance(at_type, nw.Date):
             fixes.append(nw.col(col.AT).cast(nw.Datetime("us")))
-        elif isinstance(at_type, nw.String) and lazy.implementation.is_polars():
-            lazy, time_checks = _polars_times(lazy)
         elif isinstance(at_type, nw.String):
-            fixes.append(nw.col(col.AT).str.to_datetime())
-            at_from_text = True
+            if not lazy.implementation.is_polars():
+                # pandas would parse by one format guessed from the first row (refusing a log
+                # that mixes dates and times, or offsets) and DuckDB asks for a format: such a
+                # log runs on Polars, which parses by the audit's grammar like Spark does.
+                lazy = nw.from_native(lazy.collect(backend="polars").to_native().lazy())
+                schema = lazy.collect_schema()
+            lazy, time_checks = _polars_times(lazy)
         else:
             raise MetricsInputError(
                 f"must hold datetimes, dates or ISO 8601 text, not {at_type}", column=col.AT
@@ -195,7 +195,6 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
         frame=lazy,
         build=build,
         has_value=has_value,
-        at_from_text=at_from_text,
         micros=micros,
         time_checks=time_checks,
         height=None if isinstance(frame, nw.LazyFrame) else len(frame),
@@ -456,20 +455,17 @@ def result_rows(result: Any, needed: Sequence[str] = ()) -> list[dict[str, Any]]
     return rows
 
 
-def collect_rows(
-    frame: nw.LazyFrame[Any], *, at_from_text: bool = False, streaming: bool = False
-) -> list[dict[str, Any]]:
+def collect_rows(frame: nw.LazyFrame[Any], *, streaming: bool = False) -> list[dict[str, Any]]:
     """Run a query with a small result and return its rows, nulls as ``None`` on every backend.
 
     ``streaming`` picks Polars' streaming engine (faster for the ordered windows of a large log);
     otherwise Polars runs in memory (several times faster for a plain ``group_by``). Both were
     measured with ``benchmarks/bench_metrics.py``; other backends choose for themselves.
     """
-    with _time_errors(at_from_text):
-        if frame.implementation.is_polars():
-            result = frame.collect(engine="streaming" if streaming else "in-memory")
-        else:
-            result = frame.collect()
+    if frame.implementation.is_polars():
+        result = frame.collect(engine="streaming" if streaming else "in-memory")
+    else:
+        result = frame.collect()
     return _rows(result)
 
 
@@ -477,9 +473,7 @@ def collect_rows(
 PARTS_AT_ONCE: Final = 2
 
 
-def collect_parts(
-    parts: Sequence[nw.LazyFrame[Any]], *, at_from_text: bool = False
-) -> list[dict[str, Any]]:
+def collect_parts(parts: Sequence[nw.LazyFrame[Any]]) -> list[dict[str, Any]]:
     """The rows of every query in ``parts``, run ``PARTS_AT_ONCE`` at a time on Polars.
 
     Why two at a time: on Polars in memory (2 cores), ``collect_all`` of two parts'
@@ -490,29 +484,16 @@ def collect_parts(
     avoid. Other engines run the queries one by one.
     """
     if not parts or not all(part.implementation.is_polars() for part in parts):
-        return [row for part in parts for row in collect_rows(part, at_from_text=at_from_text)]
+        return [row for part in parts for row in collect_rows(part)]
     import polars as pl
 
     rows: list[dict[str, Any]] = []
     for start in range(0, len(parts), PARTS_AT_ONCE):
         batch = [part.to_native() for part in parts[start : start + PARTS_AT_ONCE]]
-        with _time_errors(at_from_text):
-            results = pl.collect_all(batch, engine="in-memory")
+        results = pl.collect_all(batch, engine="in-memory")
         for result in results:
             rows += _rows(nw.from_native(result))
     return rows
-
-
-@contextlib.contextmanager
-def _time_errors(at_from_text: bool) -> Generator[None]:
-    """Turn a query's failure to parse ``at`` from text into a :class:`MetricsInputError`."""
-    try:
-        yield
-    except Exception as error:
-        if not at_from_text:
-            raise
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise MetricsInputError(f"cannot parse as datetimes: {first}", column=col.AT) from error
 
 
 def _rows(result: nw.DataFrame[Any]) -> list[dict[str, Any]]:

@@ -97,15 +97,14 @@ def _group_columns(source: Source, by: str | None) -> list[nw.Expr]:
     ]
 
 
-def _refuse_conflicts(frame: nw.LazyFrame[Any], by: str, at_from_text: bool) -> None:
+def _refuse_conflicts(frame: nw.LazyFrame[Any], by: str) -> None:
     """Name a few deals whose events disagree on the breakdown column."""
     rows = collect_rows(
         frame.filter(nw.col(_CONFLICT) > 0)
         .select(nw.col(col.DEAL_ID).cast(nw.String()))
         .unique()
         .sort(col.DEAL_ID)
-        .head(EXAMPLES),
-        at_from_text=at_from_text,
+        .head(EXAMPLES)
     )
     refuse_conflicts(by, [row[col.DEAL_ID] for row in rows])
 
@@ -124,8 +123,7 @@ def _check_nulls(source: Source, columns: Sequence[str], *extra: nw.Expr) -> dic
         row = collect_rows(
             source.frame.select(
                 *(nw.col(name).null_count().alias(name) for name in columns), *times, *extra
-            ),
-            at_from_text=source.at_from_text,
+            )
         )[0]
     problem = time_problem(row) if times else None
     if problem is not None:
@@ -199,7 +197,7 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
                     nw.col(col.DEAL_ID).n_unique().alias("reached"), *aggregations
                 )
             )
-        return collect_parts(queries, at_from_text=source.at_from_text)
+        return collect_parts(queries)
 
     stage = nw.col(col.STAGE).cast(nw.Categorical()) if categorical_stage else None
     rows = grouped(col.STAGE, stage, *extra)
@@ -209,7 +207,7 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
     # events without a stage form a group of their own: _stage_positions refuses it
     positions = stage_positions(process, {row[col.STAGE] for row in rows})
     if by is not None and any(row[_CONFLICT] for row in rows):
-        _refuse_conflicts(with_groups(source.frame), by, source.at_from_text)
+        _refuse_conflicts(with_groups(source.frame), by)
     if len(set(positions.values())) < len(positions):
         # Two spellings of one stage ("Won", "won"): count each deal once per stage.
         rows = grouped(_RANK, _rank_column(positions))
@@ -258,7 +256,7 @@ def measure(
             nw.col(source.micros).min().alias("__fc_origin"),
         )["__fc_origin"]
         elapsed = nw.col(source.micros) - (origin or 0)
-    names = collect_rows(frame.select(col.STAGE).unique(), at_from_text=source.at_from_text)
+    names = collect_rows(frame.select(col.STAGE).unique())
     positions = stage_positions(process, {row[col.STAGE] for row in names})
     # One integer sort key: time, then stage position on a tie. (A window ordered by two keys,
     # [time, rank], was not honoured on Polars through narwhals: ties came out in input order.)
@@ -322,13 +320,9 @@ def measure(
     keys = [_GROUP] if by is not None else []
     if by is not None:
         aggregations.append(nw.col(_CONFLICT).sum().alias(_CONFLICT))
-    rows = collect_rows(
-        frame.group_by(*keys, _RANK).agg(*aggregations),
-        at_from_text=source.at_from_text,
-        streaming=True,
-    )
+    rows = collect_rows(frame.group_by(*keys, _RANK).agg(*aggregations), streaming=True)
     if by is not None and any(row[_CONFLICT] for row in rows):
-        _refuse_conflicts(frame, by, source.at_from_text)
+        _refuse_conflicts(frame, by)
     cells: dict[tuple[Any, int], Cell] = {}
     for row in rows:
         cells[(_group_key(row, by), int(row[_RANK]))] = Cell(
