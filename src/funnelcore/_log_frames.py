@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 from funnelcore import _columns as C
 from funnelcore._actors import Role
 from funnelcore._audit import AuditReport, ProcessRules, Violation, sorted_report
-from funnelcore._mapping import ColumnMapping, plan_renames
+from funnelcore._mapping import DEFAULT_MAPPING, ColumnMapping, plan_renames
 from funnelcore._timestamps import PATTERN, TimestampProblem
 from funnelcore.errors import LogReadError
 
@@ -45,6 +45,7 @@ __all__ = [
     "frame_to_columns",
     "malformed_violations",
     "native_frame",
+    "object_times_as_text",
     "prepare",
 ]
 
@@ -186,6 +187,34 @@ def _polars_lazy(frame: Any, label: str) -> pl.LazyFrame:
     raise LogReadError(label, f"cannot run on {type(native).__name__} frames")
 
 
+def object_times_as_text(
+    frame: nw.DataFrame[Any] | nw.LazyFrame[Any], name: str
+) -> nw.DataFrame[Any] | nw.LazyFrame[Any]:
+    """A pandas log with its object column ``name`` as text, each cell as the plain engine reads it.
+
+    An object column of times may hold ``datetime`` values with and without a UTC offset, dates,
+    text, NaN. Converted whole (by pyarrow, on the way to Polars), naive times would silently read
+    as UTC beside aware ones, and mixed types would fail. As text (``text_of``), every cell goes
+    through the audit's grammar as a plain-Python cell does: a naive time in an aware log is
+    reported, not moved. Any other frame or column comes back as it is.
+    """
+    import narwhals as nw
+
+    if not isinstance(frame, nw.DataFrame) or not frame.implementation.is_pandas():
+        return frame
+    if frame.schema.get(name) != nw.Object:
+        return frame
+    from funnelcore._log_source import blank, text_of
+
+    def cell(value: object) -> str | None:
+        return value if isinstance(value, str) else None if blank(value) else text_of(value)
+
+    native: Any = frame.to_native()
+    texts: Any = native[name].map(cell).astype("string")
+    converted: nw.DataFrame[Any] = nw.from_native(native.assign(**{name: texts}))
+    return converted
+
+
 def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str) -> Prepared:
     """Bring any log to a :class:`Prepared` frame (lazy; nothing is computed yet).
 
@@ -215,7 +244,7 @@ def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str
     native = nw.to_native(frame)
     if _is_spark(native):
         return _prepare_spark(native, mapping, label)
-    lazy = _polars_lazy(frame, label)
+    lazy = _polars_lazy(object_times_as_text(frame, (mapping or DEFAULT_MAPPING).at), label)
     prepared = _prepare_polars(
         lazy, lazy.collect_schema().names(), mapping, label, at_is_text=False
     )

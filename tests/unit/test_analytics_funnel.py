@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
@@ -12,9 +12,17 @@ import pytest
 
 from funnelcore import LogReadError, MetricsInputError, SalesProcess
 from funnelcore.analytics import cycle_times, funnel_summary, stage_conversion, stage_funnel
-from tests.unit.analytics_story import START, rows_of, story_columns, story_frames, story_polars
+from tests.unit.analytics_story import (
+    START,
+    close_to,
+    rows_of,
+    story_columns,
+    story_frames,
+    story_polars,
+)
 
 COMPLEX = SalesProcess.complex()
+UTC = timezone.utc
 STAGES = [
     "lead",
     "prospecting",
@@ -392,6 +400,36 @@ def test_text_times_follow_the_audits_grammar_on_every_engine(engine: str) -> No
         stage_funnel(make(bad), SalesProcess.simple())
     with pytest.raises(MetricsInputError, match="1 have one"):
         stage_funnel(make([rows[0], mixed[1]]), SalesProcess.simple())
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        [datetime(2026, 1, 5, 9), "2026-01-07"],  # a datetime beside text
+        [date(2026, 1, 5), date(2026, 1, 7)],  # pandas keeps dates as objects
+        [
+            datetime(2026, 1, 5, tzinfo=UTC),
+            datetime(2026, 1, 7, tzinfo=timezone(timedelta(hours=2))),
+        ],
+    ],
+)
+def test_a_pandas_object_time_column_measures_as_its_rows_do(times: list[Any]) -> None:
+    rows = [
+        {"deal_id": "a", "stage": stage, "at": at}
+        for stage, at in zip(["lead", "won"], times, strict=True)
+    ]
+    frame = pd.DataFrame(
+        {name: pd.Series([row[name] for row in rows], dtype=object) for name in rows[0]}
+    )
+    expected = stage_funnel(rows, SalesProcess.simple())
+    assert rows_of(stage_funnel(frame, SalesProcess.simple())) == close_to(expected)
+
+
+def test_a_pandas_object_time_column_mixing_aware_and_naive_times_is_refused() -> None:
+    times = pd.Series([datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 7)], dtype=object)
+    frame = pd.DataFrame({"deal_id": ["a", "a"], "stage": ["lead", "won"], "at": times})
+    with pytest.raises(MetricsInputError, match=r"no UTC offset while 1 have one"):
+        stage_funnel(frame, SalesProcess.simple())
 
 
 def test_dates_count_whole_days() -> None:

@@ -155,6 +155,37 @@ def test_typed_timestamp_and_date_columns_are_used_as_they_are() -> None:
         audit(frame.with_columns(pl.lit(5).alias("at")), COMPLEX)
 
 
+#: ``at`` cells a pandas object column may hold, and what the audit makes of them (row, rule).
+OBJECT_TIMES = {
+    "aware and naive": ([datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 1, 6)], [2]),
+    "dates": ([date(2026, 1, 5), date(2026, 1, 6)], []),
+    "two offsets": (
+        [
+            datetime(2026, 1, 5, 9, tzinfo=UTC),
+            datetime(2026, 1, 5, 10, tzinfo=timezone(timedelta(hours=2))),
+        ],
+        [2],  # 08:00 UTC: out of order
+    ),
+    "a number and text": ([5, "2026-01-06"], [1]),
+    "text and a datetime": (["2026-01-05T09:00", datetime(2026, 1, 6)], []),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OBJECT_TIMES))
+def test_a_pandas_object_time_column_audits_as_its_rows_do(case: str) -> None:
+    """Each cell is read as the plain engine reads it: no naive time silently taken as UTC."""
+    import pandas as pd
+
+    times, flagged = OBJECT_TIMES[case]
+    rows = [{**row, "when": when} for row, when in zip(ROWS[:2], times, strict=True)]
+    frame = pd.DataFrame(
+        {name: pd.Series([row[name] for row in rows], dtype=object) for name in rows[0]}
+    )
+    expected = audit(rows, COMPLEX, mapping=MAPPING, engine="python")
+    assert [v.row for v in expected.violations] == flagged
+    assert audit(frame, COMPLEX, mapping=MAPPING) == expected
+
+
 def test_dask_is_refused_with_a_reason() -> None:
     class FakeDask:
         pass

@@ -154,18 +154,18 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
         lazy, time_checks = _spark_times(lazy)
         micros = MICROS
     elif col.AT in schema:
+        if (
+            isinstance(schema[col.AT], (nw.String, nw.Object))
+            and not lazy.implementation.is_polars()
+        ):
+            lazy = _on_polars(frame)
+            schema = lazy.collect_schema()
         at_type = schema[col.AT]
         if isinstance(at_type, nw.Datetime):
             pass
         elif isinstance(at_type, nw.Date):
             fixes.append(nw.col(col.AT).cast(nw.Datetime("us")))
         elif isinstance(at_type, nw.String):
-            if not lazy.implementation.is_polars():
-                # pandas would parse by one format guessed from the first row (refusing a log
-                # that mixes dates and times, or offsets) and DuckDB asks for a format: such a
-                # log runs on Polars, which parses by the audit's grammar like Spark does.
-                lazy = nw.from_native(lazy.collect(backend="polars").to_native().lazy())
-                schema = lazy.collect_schema()
             lazy, time_checks = _polars_times(lazy)
         else:
             raise MetricsInputError(
@@ -202,6 +202,34 @@ def as_frame(log: object, *, needed: Sequence[str] = NEEDED) -> Source:
             frame if isinstance(frame, nw.DataFrame) and frame.implementation.is_polars() else None
         ),
     )
+
+
+def _on_polars(frame: nw.DataFrame[Any] | nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """A log whose ``at`` is text or Python objects, moved to Polars to read its times.
+
+    pandas parses text by one format guessed from the first row (a log mixing dates and times,
+    fractions or offsets fails) and DuckDB asks for a format; Polars parses by the audit's
+    grammar (``_polars_times``), as Spark does. A pandas object column becomes text first, cell
+    by cell as the plain engine reads it (``object_times_as_text``).
+
+    Raises:
+        MetricsInputError: ``at`` holds values Polars cannot hold in one column.
+    """
+    from funnelcore._log_frames import object_times_as_text
+
+    frame = object_times_as_text(frame, col.AT)
+    try:
+        if isinstance(frame, nw.DataFrame):
+            native: Any = frame.to_polars()
+        else:
+            native = frame.collect(backend="polars").to_native()
+    except (TypeError, ValueError) as error:  # pyarrow's ArrowTypeError, ArrowInvalid
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise MetricsInputError(
+            f"must hold datetimes, dates or ISO 8601 text ({first})", column=col.AT
+        ) from error
+    lazy: nw.LazyFrame[Any] = nw.from_native(native.lazy())
+    return lazy
 
 
 def _spark_times(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], tuple[nw.Expr, ...]]:
