@@ -21,7 +21,7 @@ and pyspark, and only when called.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 from funnelcore import _columns as C
@@ -45,7 +45,8 @@ __all__ = [
     "frame_to_columns",
     "malformed_violations",
     "native_frame",
-    "object_times_as_text",
+    "object_columns_as_text",
+    "eager_to_polars",
     "prepare",
 ]
 
@@ -115,7 +116,7 @@ def frame_to_columns(
             rows = cast("list[Any]", native.collect())
             names = cast("list[str]", list(native.columns))
             return names, {name: [row[i] for row in rows] for i, name in enumerate(names)}
-        polars_frame = _polars_lazy(frame, label).collect()
+        polars_frame = _polars_lazy(cast(Any, frame), label).collect()
         _check_at_type(nw.from_native(polars_frame).schema, C.AT, label)
         return polars_frame.columns, {n: polars_frame[n].to_list() for n in polars_frame.columns}
     _check_at_type(frame.schema, C.AT, label)
@@ -168,8 +169,14 @@ class Prepared:
         self.in_memory = in_memory
 
 
-def _polars_lazy(frame: Any, label: str) -> pl.LazyFrame:
-    """A narwhals frame of any non-Spark backend as a Polars LazyFrame, row order kept."""
+def _polars_lazy(
+    frame: nw.DataFrame[Any] | nw.LazyFrame[Any], label: str, text_columns: Iterable[str] = ()
+) -> pl.LazyFrame:
+    """A narwhals frame of any non-Spark backend as a Polars LazyFrame, row order kept.
+
+    A pandas object column among ``text_columns`` (or one Polars cannot convert) becomes text,
+    cell by cell (``eager_to_polars``).
+    """
     import narwhals as nw
     import polars as pl
 
@@ -179,7 +186,10 @@ def _polars_lazy(frame: Any, label: str) -> pl.LazyFrame:
     if isinstance(native, pl.DataFrame):
         return native.lazy()
     if isinstance(frame, nw.DataFrame):
-        return frame.to_polars().lazy()
+        try:
+            return eager_to_polars(frame, text_columns).lazy()
+        except (TypeError, ValueError) as error:  # pragma: no cover - no column to blame
+            raise LogReadError(label, _first_line(error)) from error
     # narwhals names the library: a class's module does not (DuckDB 1.x calls it "_duckdb")
     if frame.implementation.is_duckdb():
         # DuckDB keeps insertion order for a query without ORDER BY (preserve_insertion_order).
@@ -187,22 +197,25 @@ def _polars_lazy(frame: Any, label: str) -> pl.LazyFrame:
     raise LogReadError(label, f"cannot run on {type(native).__name__} frames")
 
 
-def object_times_as_text(
-    frame: nw.DataFrame[Any] | nw.LazyFrame[Any], name: str
+def object_columns_as_text(
+    frame: nw.DataFrame[Any] | nw.LazyFrame[Any], names: Iterable[str]
 ) -> nw.DataFrame[Any] | nw.LazyFrame[Any]:
-    """A pandas log with its object column ``name`` as text, each cell as the plain engine reads it.
+    """A pandas log with its object columns among ``names`` as text, as the plain engine reads them.
 
-    An object column of times may hold ``datetime`` values with and without a UTC offset, dates,
-    text, NaN. Converted whole (by pyarrow, on the way to Polars), naive times would silently read
-    as UTC beside aware ones, and mixed types would fail. As text (``text_of``), every cell goes
-    through the audit's grammar as a plain-Python cell does: a naive time in an aware log is
-    reported, not moved. Any other frame or column comes back as it is.
+    The plain-Python engine reads deal ids, stages, actors and times cell by cell as text. A
+    pandas object column may hold several types: converted whole (by pyarrow, on the way to
+    Polars), ``1`` beside ``"1"`` fails, and a naive time beside aware ones silently reads as
+    UTC. As text, every cell reads as the plain engine reads it (a time through the audit's
+    grammar: a naive one in an aware log is reported, not moved). Any other frame or column
+    comes back as it is.
     """
     import narwhals as nw
 
     if not isinstance(frame, nw.DataFrame) or not frame.implementation.is_pandas():
         return frame
-    if frame.schema.get(name) != nw.Object:
+    schema = frame.schema
+    mixed = [name for name in names if schema.get(name) == nw.Object]
+    if not mixed:
         return frame
     from funnelcore._log_source import blank, text_of
 
@@ -210,9 +223,48 @@ def object_times_as_text(
         return value if isinstance(value, str) else None if blank(value) else text_of(value)
 
     native: Any = frame.to_native()
-    texts: Any = native[name].map(cell).astype("string")
-    converted: nw.DataFrame[Any] = nw.from_native(native.assign(**{name: texts}))
+    texts = {name: native[name].map(cell).astype("string") for name in mixed}
+    converted: nw.DataFrame[Any] = nw.from_native(native.assign(**texts))
     return converted
+
+
+def eager_to_polars(frame: nw.DataFrame[Any], text_columns: Iterable[str] = ()) -> pl.DataFrame:
+    """An eager frame as Polars; a pandas object column becomes text where it must.
+
+    The object columns among ``text_columns``, and any other that Polars cannot convert whole
+    (``1`` beside ``"web"``), become text as the plain engine reads them
+    (``object_columns_as_text``): a column the caller never reads cannot make the log unusable.
+
+    Raises:
+        TypeError, ValueError: the frame cannot be converted, and no single column is to blame.
+    """
+    frame = cast("nw.DataFrame[Any]", object_columns_as_text(frame, text_columns))
+    try:
+        return frame.to_polars()
+    except (TypeError, ValueError):  # pyarrow's ArrowTypeError, ArrowInvalid
+        native: Any = frame.to_native()
+        mixed = [name for name in native.columns if not _converts(native, name)]
+        if not frame.implementation.is_pandas() or not mixed:
+            raise
+    return cast("nw.DataFrame[Any]", object_columns_as_text(frame, mixed)).to_polars()
+
+
+def _converts(native: Any, name: str) -> bool:
+    """Whether Polars converts the pandas column ``name`` alone."""
+    import polars as pl
+
+    if native[name].dtype != object:
+        return True
+    try:
+        pl.from_pandas(native[[name]])
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str) -> Prepared:
@@ -244,7 +296,9 @@ def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str
     native = nw.to_native(frame)
     if _is_spark(native):
         return _prepare_spark(native, mapping, label)
-    lazy = _polars_lazy(object_times_as_text(frame, (mapping or DEFAULT_MAPPING).at), label)
+    names = mapping or DEFAULT_MAPPING
+    read_as_text = (names.deal_id, names.stage, names.at, names.actor)
+    lazy = _polars_lazy(frame, label, read_as_text)
     prepared = _prepare_polars(
         lazy, lazy.collect_schema().names(), mapping, label, at_is_text=False
     )

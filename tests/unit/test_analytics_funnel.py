@@ -425,6 +425,19 @@ def test_a_pandas_object_time_column_measures_as_its_rows_do(times: list[Any]) -
     assert rows_of(stage_funnel(frame, SalesProcess.simple())) == close_to(expected)
 
 
+def test_a_pandas_object_column_of_mixed_types_does_not_stop_text_times_from_being_read() -> None:
+    rows = [
+        {"deal_id": 1, "stage": "lead", "at": "2026-01-05", "campaign": 7},
+        {"deal_id": 1, "stage": "won", "at": "2026-01-07 12:00", "campaign": "web"},
+    ]
+    frame = pd.DataFrame(
+        {name: pd.Series([row[name] for row in rows], dtype=object) for name in rows[0]}
+    )
+    measured = rows_of(stage_funnel(frame, SalesProcess.simple()))
+    assert measured == close_to(stage_funnel(rows, SalesProcess.simple()))
+    assert measured[0]["median_days"] == pytest.approx(2.5)
+
+
 def test_a_pandas_object_time_column_mixing_aware_and_naive_times_is_refused() -> None:
     times = pd.Series([datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 7)], dtype=object)
     frame = pd.DataFrame({"deal_id": ["a", "a"], "stage": ["lead", "won"], "at": times})

@@ -186,6 +186,29 @@ def test_a_pandas_object_time_column_audits_as_its_rows_do(case: str) -> None:
     assert audit(frame, COMPLEX, mapping=MAPPING) == expected
 
 
+#: Object columns of mixed types (pyarrow converts none of them whole) and the rules they break.
+MIXED_OBJECT_COLUMNS: dict[str, tuple[list[Any], list[str]]] = {
+    "id": ([1, "1"], []),  # one deal: ids are read as text
+    "step": (["lead", 5], ["unknown_stage"]),
+    "who": (["marketing", 3], ["malformed"]),
+    "channel": ([1, "web"], []),  # a column the audit does not read cannot make the log unusable
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED_OBJECT_COLUMNS))
+def test_a_pandas_object_column_of_mixed_types_audits_as_its_rows_do(name: str) -> None:
+    import pandas as pd
+
+    values, rules = MIXED_OBJECT_COLUMNS[name]
+    rows = [{**row, name: value} for row, value in zip(ROWS[:2], values, strict=True)]
+    frame = pd.DataFrame(
+        {key: pd.Series([row[key] for row in rows], dtype=object) for key in rows[0]}
+    )
+    expected = audit(rows, COMPLEX, mapping=MAPPING, engine="python")
+    assert [v.rule for v in expected.violations] == rules
+    assert audit(frame, COMPLEX, mapping=MAPPING) == expected
+
+
 def test_dask_is_refused_with_a_reason() -> None:
     class FakeDask:
         pass

@@ -209,25 +209,21 @@ def _on_polars(frame: nw.DataFrame[Any] | nw.LazyFrame[Any]) -> nw.LazyFrame[Any
 
     pandas parses text by one format guessed from the first row (a log mixing dates and times,
     fractions or offsets fails) and DuckDB asks for a format; Polars parses by the audit's
-    grammar (``_polars_times``), as Spark does. A pandas object column becomes text first, cell
-    by cell as the plain engine reads it (``object_times_as_text``).
+    grammar (``_polars_times``), as Spark does. A pandas object column of times becomes text
+    first, cell by cell as the plain engine reads it (``eager_to_polars``).
 
     Raises:
-        MetricsInputError: ``at`` holds values Polars cannot hold in one column.
+        MetricsInputError: the frame cannot be converted.
     """
-    from funnelcore._log_frames import object_times_as_text
+    from funnelcore._log_frames import eager_to_polars
 
-    frame = object_times_as_text(frame, col.AT)
-    try:
-        if isinstance(frame, nw.DataFrame):
-            native: Any = frame.to_polars()
-        else:
-            native = frame.collect(backend="polars").to_native()
-    except (TypeError, ValueError) as error:  # pyarrow's ArrowTypeError, ArrowInvalid
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise MetricsInputError(
-            f"must hold datetimes, dates or ISO 8601 text ({first})", column=col.AT
-        ) from error
+    if isinstance(frame, nw.DataFrame):
+        try:
+            native: Any = eager_to_polars(frame, (col.AT,))
+        except (TypeError, ValueError) as error:  # pragma: no cover - no column to blame
+            raise MetricsInputError(f"cannot be read on Polars: {error}") from error
+    else:
+        native = frame.collect(backend="polars").to_native()
     lazy: nw.LazyFrame[Any] = nw.from_native(native.lazy())
     return lazy
 
