@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import polars as pl
@@ -229,6 +229,45 @@ def test_the_python_and_vectorised_engines_give_identical_reports(
     python = audit(rows, process, engine="python")
     frame = text_frame(rows)
     assert audit(frame, process, engine="vectorised") == python
+
+
+#: Typed cells a pandas object column may hold in place of a messy log's text.
+_TYPED_CELLS: dict[str, Any] = {
+    "7": 7,
+    "2026-01-05": date(2026, 1, 5),
+    "2026-01-05T09:30": datetime(2026, 1, 5, 9, 30),
+    "2026-01-04T23:00:00Z": datetime(2026, 1, 4, 23, tzinfo=timezone.utc),
+    "2026-01-06T01:00:00+02:00": datetime(2026, 1, 6, 1, tzinfo=timezone(timedelta(hours=2))),
+}
+
+
+@settings(max_examples=120, deadline=None)
+@given(with_process(messy_logs), st.data())
+def test_a_pandas_frame_of_python_objects_audits_as_its_rows_do(
+    case: tuple[SalesProcess[Any], list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    """Object columns mixing text, numbers, dates and naive and aware times: the rows' report.
+
+    pandas keeps such cells as Python objects; the vectorised engine reads each one as the
+    plain-Python engine does (as text), never as a whole column converted by one type.
+    """
+    import pandas as pd
+
+    process, rows = case
+    typed = [
+        {
+            name: _TYPED_CELLS[cell] if cell in _TYPED_CELLS and data.draw(st.booleans()) else cell
+            for name, cell in row.items()
+        }
+        for row in rows
+    ]
+    frame = pd.DataFrame(
+        {
+            name: pd.Series([row[name] for row in typed], dtype=object)
+            for name in ("deal_id", "stage", "at", "actor")
+        }
+    )
+    assert audit(frame, process, engine="vectorised") == audit(typed, process, engine="python")
 
 
 @settings(max_examples=80, deadline=None)
