@@ -42,11 +42,11 @@ __all__ = [
     "callers_type",
     "cut_by_deal",
     "deal_parts",
+    "eager_to_polars",
     "frame_to_columns",
     "malformed_violations",
     "native_frame",
     "object_columns_as_text",
-    "eager_to_polars",
     "prepare",
 ]
 
