@@ -773,9 +773,14 @@ def audit(
     # Rows are plain Python already: either engine walks them as they are.
     if engine == "python" or kind == "rows":
         return _audit_plain(log, rules, mapping)
-    from funnelcore._log_frames import audit_frame
+    from funnelcore._log_frames import audit_frame, polars_read_errors
 
-    return audit_frame(log, kind, rules, mapping, label)
+    try:
+        return audit_frame(log, kind, rules, mapping, label)
+    except polars_read_errors(kind):
+        # A text file Polars reads more strictly than the csv and json modules (a long row, an
+        # open quote): the plain engine reads it and reports its rows, the report both give.
+        return _audit_plain(log, rules, mapping)
 
 
 def _audit_plain(log: object, rules: ProcessRules, mapping: ColumnMapping | None) -> AuditReport:

@@ -116,21 +116,34 @@ def read_log(
         if not keep_malformed:
             _raise_malformed(audit_parsed(parsed, rules).violations, label)
         return _normalised_rows(parsed, normalise_stages=process is not None, label=label)
-    from funnelcore._log_frames import canonical_frame, malformed_violations, prepare
+    from funnelcore._log_frames import (
+        canonical_frame,
+        malformed_violations,
+        plain_frame,
+        polars_read_errors,
+        prepare,
+    )
+
+    def canonical(prepared: Any) -> Any:
+        if not keep_malformed:
+            _raise_malformed(malformed_violations(prepared, rules), label)
+        return canonical_frame(
+            source,
+            kind,
+            mapping,
+            label,
+            process=rules if process is not None else None,
+            backend=backend or "polars",
+            prepared=prepared,
+        )
 
     # Prepared once (for text times that takes a pass over the log) for the check and the result.
-    prepared = prepare(source, kind, mapping, label)
-    if not keep_malformed:
-        _raise_malformed(malformed_violations(prepared, rules), label)
-    return canonical_frame(
-        source,
-        kind,
-        mapping,
-        label,
-        process=rules if process is not None else None,
-        backend=backend or "polars",
-        prepared=prepared,
-    )
+    try:
+        return canonical(prepare(source, kind, mapping, label))
+    except polars_read_errors(kind):
+        # A text file Polars reads more strictly than the csv and json modules (a long row, an
+        # open quote): read as the plain engine reads it, then the same way.
+        return canonical(prepare(plain_frame(source), "frame", mapping, label))
 
 
 def _raise_malformed(violations: Iterable[Any], label: str) -> None:

@@ -47,6 +47,8 @@ __all__ = [
     "malformed_violations",
     "native_frame",
     "object_columns_as_text",
+    "plain_frame",
+    "polars_read_errors",
     "prepare",
 ]
 
@@ -267,6 +269,56 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+class _PolarsCannotRead(LogReadError):
+    """Polars cannot scan a CSV or JSON Lines file (see :func:`polars_read_errors`)."""
+
+
+def polars_read_errors(kind: str) -> tuple[type[Exception], ...]:
+    """The errors of a ``kind`` file that Polars reads more strictly than the plain reader.
+
+    Polars refuses a CSV row with more cells than the header, an unclosed quote, bytes that are
+    not UTF-8, or JSON Lines with objects where text belongs; some of it only when a query runs.
+    The ``csv`` and ``json`` modules read such files (or say which line is not JSON): a caller
+    that catches these errors reads the file as the plain engine does (:func:`plain_frame`), so
+    it is reported row by row, never refused whole. Empty for any other kind of log.
+    """
+    if kind not in ("csv", "jsonl"):
+        return ()
+    import narwhals as nw
+    import polars as pl
+
+    # Any of Polars' errors: which one depends on the file (a ragged row is a ComputeError, a
+    # struct where text belongs an InvalidOperationError), and narwhals re-raises them as its own.
+    return (pl.exceptions.PolarsError, nw.exceptions.NarwhalsError, _PolarsCannotRead)
+
+
+def plain_frame(source: object) -> pl.DataFrame:
+    """A CSV or JSON Lines file read by the plain reader, as a Polars frame (see above).
+
+    A column of one scalar type keeps it; any other (``1`` beside ``"1"``, nested objects)
+    becomes text cell by cell, as the plain engine reads it.
+
+    Raises:
+        LogReadError: the file cannot be read at all (a line that is not JSON, bytes that are
+            not UTF-8), with the plain reader's reason.
+    """
+    import polars as pl
+
+    from funnelcore._log_source import load_raw, text_of
+
+    names, data, _ = load_raw(source)
+    columns: list[pl.Series] = []
+    for name in names:
+        values: list[object] = data[name]
+        kinds = {type(value) for value in values} - {type(None)}
+        if len(kinds) <= 1 and not kinds & {dict, list}:
+            columns.append(pl.Series(name, values))
+        else:
+            texts = [None if value is None else text_of(value) for value in values]
+            columns.append(pl.Series(name, texts, dtype=pl.String))
+    return pl.DataFrame(columns)
+
+
 def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str) -> Prepared:
     """Bring any log to a :class:`Prepared` frame (lazy; nothing is computed yet).
 
@@ -286,8 +338,10 @@ def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str
             else:
                 lazy = pl.scan_parquet(source)  # type: ignore[arg-type]
             columns = lazy.collect_schema().names()
-        except (pl.exceptions.PolarsError, OSError) as error:
+        except OSError as error:
             raise LogReadError(label, str(error).splitlines()[0]) from error
+        except pl.exceptions.PolarsError as error:
+            raise _PolarsCannotRead(label, str(error).splitlines()[0]) from error
         prepared = _prepare_polars(lazy, columns, mapping, label, at_is_text=kind == "csv")
         # a Parquet file's row count is in its metadata; a text file's would take a pass
         prepared.sized = kind == "parquet"

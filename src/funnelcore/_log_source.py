@@ -345,7 +345,18 @@ def _read_jsonl(path: Path) -> tuple[list[str], dict[str, list[Any]]]:
         raise LogReadError(str(path), str(error)) from error
     if not rows:  # an empty log: nothing to check, whatever its columns would have been
         return list(REQUIRED_COLUMNS), {name: [] for name in REQUIRED_COLUMNS}
+    for key, column in columns.items():
+        if _NESTED & set(map(type, column)):
+            # An object or array in a cell reads as its JSON text, as Polars reads it beside
+            # text: both engines quote the same cell the same way.
+            columns[key] = [
+                json.dumps(value, ensure_ascii=False) if type(value) in _NESTED else value
+                for value in column
+            ]
     return list(columns), columns
+
+
+_NESTED: Final = frozenset((dict, list))
 
 
 def _read_rows(rows: Sequence[object], label: str) -> tuple[list[str], dict[str, list[Any]]]:

@@ -550,6 +550,103 @@ def test_the_cli_exits_2_with_one_line_on_unusable_input(
     assert err.count("\n") == 1
 
 
+#: Text files Polars reads more strictly than the csv and json modules, and the rules in them.
+STRICT_FOR_POLARS = {
+    "long row.csv": (
+        "deal_id,stage,at,actor\nD1,lead,2026-01-05,marketing\nD2,lead,2026-01-05,sales,x\n",
+        [],  # cut to the header's width, as the plain reader reads it
+    ),
+    "open quote.csv": (
+        'deal_id,stage,at,actor\nD1,lead,2026-01-05,marketing\n"D2,lead,2026-01-05,sales\n',
+        ["malformed"],
+    ),
+    "nested cells.jsonl": (
+        '{"deal_id": 1, "stage": {"x": 1}, "at": "2026-01-05", "actor": "marketing"}\n'
+        '{"deal_id": 2, "stage": {"y": [1]}, "at": "2026-01-05", "actor": ["sales"]}\n',
+        ["unknown_stage", "malformed", "unknown_stage"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRICT_FOR_POLARS))
+def test_a_file_polars_reads_strictly_is_reported_row_by_row(tmp_path: Path, name: str) -> None:
+    """Not refused whole: both engines report its rows, and read_log reads a CSV as rows do.
+
+    (Objects in a JSON Lines cell come back as Polars structs or as dicts: only the audit's
+    verdict on them is compared.)
+    """
+    text, rules = STRICT_FOR_POLARS[name]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    expected = audit(path, COMPLEX, engine="python")
+    assert [v.rule for v in expected.violations] == rules
+    assert audit(path, COMPLEX, engine="vectorised") == expected
+    if path.suffix == ".csv":
+        rows = read_log(path, keep_malformed=True, backend="rows")
+        assert read_log(path, keep_malformed=True).to_dicts() == rows
+
+
+def test_objects_in_json_lines_cells_are_quoted_as_json_by_both_engines(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_text(
+        '{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"}\n'
+        '{"deal_id": "D1", "stage": {"x":1.50, "\\u00fc": [1]}, "at": "2026-01-06",'
+        ' "actor": ["a"]}\n',
+        encoding="utf-8",
+    )
+    expected = audit(path, COMPLEX, engine="python")
+    assert [v.message.split(" is not")[0] for v in expected.violations] == [
+        "actor '[\"a\"]'",
+        'stage \'{"x": 1.5, "ü": [1]}\'',
+    ]
+    assert audit(path, COMPLEX, engine="vectorised") == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("bytes.csv", b"deal_id,stage,at,actor\n\xff,lead,2026-01-05,sales\n", "can't decode"),
+        ("lines.jsonl", b'{"deal_id": "D1"}\nnot json\n', "line 2 is not JSON"),
+    ],
+)
+def test_a_file_no_reader_can_read_is_refused_with_the_plain_readers_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    for engine in ("python", "vectorised"):
+        with pytest.raises(LogReadError, match=reason):
+            audit(path, COMPLEX, engine=engine)  # type: ignore[arg-type]
+    with pytest.raises(LogReadError, match=reason):
+        read_log(path)
+    assert main(["audit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert reason in err
+    assert err.count("\n") == 1
+
+
+def test_a_file_polars_reads_takes_no_detour_through_the_plain_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback is for files Polars refuses: a good file stays on the vectorised path."""
+    from funnelcore import _audit, _log_frames
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the plain reader was used")
+
+    monkeypatch.setattr(_audit, "_audit_plain", refuse)
+    monkeypatch.setattr(_log_frames, "plain_frame", refuse)
+    log = pl.DataFrame(
+        {"deal_id": ["D1", "D1"], "stage": ["lead", "won"], "at": ["2026-01-05", "x"]}
+    ).with_columns(actor=pl.lit("sales"))
+    log.write_csv(tmp_path / "log.csv")
+    log.write_ndjson(tmp_path / "log.jsonl")
+    for name in ("log.csv", "log.jsonl"):
+        report = audit(tmp_path / name, COMPLEX, engine="vectorised")
+        assert [v.rule for v in report.violations] == ["malformed", "illegal_move"]
+        assert read_log(tmp_path / name, keep_malformed=True).height == 2
+
+
 def test_importing_funnelcore_stays_light() -> None:
     """The event-log names import no dataframe library until they are called."""
     code = (
