@@ -38,10 +38,13 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``funnelcore`` command with every subcommand registered."""
+    from funnelcore import __version__
+
     parser = _Parser(
         prog="funnelcore",
         description="The marketing-to-sales funnel: marketing produces leads, sales closes deals.",
     )
+    parser.add_argument("--version", action="version", version=f"funnelcore {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for name in _COMMAND_MODULES:

@@ -85,6 +85,15 @@ def test_bad_arguments_exit_2_with_one_line(
     assert len(err.strip().splitlines()) == 1
 
 
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"funnelcore {version('funnelcore')}\n"
+
+
 def test_the_console_script_runs() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "funnelcore", "diagram", "--process", "simple"],
