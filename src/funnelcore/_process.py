@@ -384,9 +384,19 @@ class SalesProcess(Generic[S]):
         regardless of their pre-disposition" - there is no way to open a deal past the entry stage.
 
         Raises:
+            InvalidArgumentError: ``lead`` is not a :class:`Lead`, ``product`` not a
+                :class:`Product`, or ``at`` not a datetime (a deal records who and what it is
+                about, and when).
             ActorNotAllowedError: when ``by`` may not open deals in this process.
             MoveRejectedError: when ``value`` is negative or not finite.
         """
+        for name, given, kind in (("lead", lead, Lead), ("product", product, Product)):
+            if not isinstance(given, kind):
+                raise InvalidArgumentError(
+                    f"{name} must be a {kind.__name__}, got {type(given).__name__}"
+                )
+        if at is not None and not isinstance(at, datetime):
+            raise InvalidArgumentError(f"at must be a datetime, got {type(at).__name__}")
         identifier = f"{self.name}-{next(self._counter)}" if deal_id is None else deal_id
         role = role_of(by)
         if role not in self.open_by:

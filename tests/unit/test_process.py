@@ -310,6 +310,27 @@ def test_open_deal_checks_its_actor_and_value() -> None:
     assert (deal.id, deal.value) == ("D-7", 5.0)
 
 
+@pytest.mark.parametrize(
+    ("argument", "given", "message"),
+    [
+        ("lead", "Ada", "lead must be a Lead, got str"),
+        ("product", "ERP", "product must be a Product, got str"),
+        ("at", "2026-01-05", "at must be a datetime, got str"),
+    ],
+)
+def test_open_deal_refuses_arguments_of_the_wrong_kind(
+    argument: str, given: str, message: str
+) -> None:
+    arguments: dict[str, Any] = {
+        "lead": Lead("Ada", source=LeadSource.OUTBOUND),
+        "product": Product("ERP"),
+        "at": None,
+    }
+    arguments[argument] = given
+    with pytest.raises(InvalidArgumentError, match=message):
+        COMPLEX.open_deal(arguments["lead"], arguments["product"], by=REP, at=arguments["at"])
+
+
 def test_deals_get_distinct_ids_when_none_is_given() -> None:
     assert len({new_deal().id for _ in range(50)}) == 50
 
