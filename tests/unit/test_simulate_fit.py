@@ -188,6 +188,20 @@ def test_a_fit_reads_an_event_log_file_like_its_dataframe(tmp_path: Path) -> Non
     assert from_file.exits == from_frame.exits
 
 
+def test_malformed_rows_of_an_event_log_file_are_a_simulation_input_error(tmp_path: Path) -> None:
+    """As from a dataframe: the documented error, naming each malformed row."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "deal_id,stage,at,actor\na,lead,2026-01-05,marketing\nb,lead,nope,marketing\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SimulationInputError) as caught:
+        fit_scenario(path)
+    assert caught.value.what == "history"
+    assert [problem.split(":")[0] for problem in caught.value.problems] == ["row 2 deal 'b'"]
+    assert "at 'nope' is not a timestamp" in caught.value.problems[0]
+
+
 def test_a_stage_nobody_left_cannot_be_estimated() -> None:
     """Deals that all stop before CLOSING leave its probability unknown; the fit says so."""
     log = _event_log(200, seed=1)

@@ -24,7 +24,7 @@ from funnelcore._deal import Deal
 from funnelcore._process import SalesProcess
 from funnelcore._timestamps import TimestampProblem, as_utc
 from funnelcore._validation import is_amount
-from funnelcore.errors import SimulationInputError, UnknownStageError
+from funnelcore.errors import InvalidLogError, SimulationInputError, UnknownStageError
 
 __all__ = ["Track", "tracks"]
 
@@ -69,7 +69,10 @@ def tracks(source: object, process: SalesProcess[Any], *, what: str = "deals") -
         from funnelcore._eventlog import read_log
 
         path = cast("str | os.PathLike[str]", source)
-        rows = read_log(path, process=process, backend="rows")
+        try:
+            rows = read_log(path, process=process, backend="rows")
+        except InvalidLogError as error:  # malformed rows, as from a dataframe
+            raise SimulationInputError(what, map(str, error.violations)) from error
         return _from_rows(rows, process, what)
     if isinstance(source, bytes) or source is None:
         raise SimulationInputError(
