@@ -23,6 +23,7 @@ import attrs
 
 from funnelcore._columns import REQUIRED_COLUMNS
 from funnelcore._mapping import ColumnMapping, plan_renames
+from funnelcore._missing import is_missing
 from funnelcore.errors import LogReadError
 
 __all__ = [
@@ -423,7 +424,7 @@ def blank(value: object) -> bool:
         return not value.strip()
     if isinstance(value, float):
         return math.isnan(value)
-    return value != value  # pandas NaT and friends
+    return is_missing(value)  # pandas NaT and NA
 
 
 def text_of(value: object) -> str:

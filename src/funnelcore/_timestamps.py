@@ -19,6 +19,8 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Final
 
+from funnelcore._missing import is_missing
+
 __all__ = ["PATTERN", "TimestampProblem", "parse_timestamp"]
 
 #: The grammar, anchored. Groups: year, month, day, hour, minute, second, fraction, offset sign,
@@ -95,7 +97,7 @@ def coerce_timestamp(value: object) -> tuple[datetime | None, bool, int]:
         return value.replace(tzinfo=None) if value.tzinfo else value, False, TimestampProblem.OK
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day), False, TimestampProblem.OK
-    if isinstance(value, float) and value != value:  # NaN
+    if is_missing(value):  # NaN, pandas NA
         return None, False, TimestampProblem.MISSING
     return None, False, TimestampProblem.UNPARSEABLE
 

@@ -209,6 +209,31 @@ def test_a_pandas_object_column_of_mixed_types_audits_as_its_rows_do(name: str) 
     assert audit(frame, COMPLEX, mapping=MAPPING) == expected
 
 
+def test_pandas_nullable_columns_with_na_audit_alike_on_both_engines() -> None:
+    """``pandas.NA`` (nullable Int64 and string columns) is a missing cell, as None is."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "deal_id": pd.array([1, 1, pd.NA, 2], dtype="Int64"),
+            "stage": pd.array(["lead", "prospecting", "lead", pd.NA], dtype="string"),
+            "at": pd.array(["2026-01-05", pd.NA, "2026-01-06", "2026-01-07"], dtype="string"),
+            "actor": pd.array(["marketing", "sales", "marketing", "sales"], dtype="string"),
+        }
+    )
+    expected = [
+        (2, "malformed", "at is missing"),
+        (3, "malformed", "deal_id is missing"),
+        (4, "malformed", "stage is missing"),
+    ]
+    for report in (
+        audit(frame, COMPLEX),
+        audit(frame, COMPLEX, engine="python"),
+        audit(frame.to_dict("records"), COMPLEX),
+    ):
+        assert [(v.row, v.rule, v.message) for v in report.violations] == expected
+
+
 def test_dask_is_refused_with_a_reason() -> None:
     class FakeDask:
         pass

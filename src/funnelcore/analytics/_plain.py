@@ -28,6 +28,7 @@ from typing import Any, Final, cast
 
 from funnelcore import _columns as col
 from funnelcore._log_source import has_analytics
+from funnelcore._missing import is_missing
 from funnelcore._process import SalesProcess
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
 from funnelcore.analytics._shape import (
@@ -153,7 +154,7 @@ def _groups(deals: list[Any], values: list[Any], by: str) -> dict[Any, Any]:
     pairs = {
         (deal, value)
         for deal, value in zip(deals, values, strict=True)
-        if value is not None and value == value  # NaN is no value
+        if not is_missing(value)  # NaN is no value
     }
     group_of: dict[Any, Any] = dict.fromkeys(deals)
     conflicts: set[str] = set()

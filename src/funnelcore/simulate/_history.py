@@ -21,6 +21,7 @@ import attrs
 from funnelcore._audit import deal_ids_of, timestamps
 from funnelcore._columns import AT, DEAL_ID, STAGE, VALUE
 from funnelcore._deal import Deal
+from funnelcore._missing import is_missing
 from funnelcore._process import SalesProcess
 from funnelcore._timestamps import TimestampProblem, as_utc
 from funnelcore._validation import is_amount
@@ -182,11 +183,6 @@ def _check_columns(columns: Iterable[str], what: str) -> None:
         )
 
 
-def _missing(value: object) -> bool:
-    # None, NaN and pandas' NaT (which compares unequal to itself).
-    return value is None or value != value
-
-
 def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: str) -> list[Track]:
     problems: list[str] = []
     by_deal: dict[str, list[tuple[datetime, int, Any, float | None]]] = {}
@@ -203,7 +199,7 @@ def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: 
         if deal_id is None:
             reasons.append("deal_id is missing")
         stage = None
-        if _missing(stage_name):
+        if is_missing(stage_name):
             reasons.append("stage is missing")
         else:
             stage = _stage(process, str(stage_name))
@@ -225,7 +221,7 @@ def _from_rows(rows: list[Mapping[str, Any]], process: SalesProcess[Any], what: 
             except ValueError:
                 reasons.append(f"value {value!r} is not a number")
                 value = None
-        if not _missing(value):
+        if not is_missing(value):
             if not is_amount(value):
                 reasons.append(f"value {value!r} is not a number >= 0")
             elif value > 0:
