@@ -13,7 +13,9 @@ import pytest
 from funnelcore._missing import is_missing
 
 
-@pytest.mark.parametrize("value", [None, math.nan, np.nan, pd.NaT, pd.NA, np.datetime64("NaT")])
+@pytest.mark.parametrize(
+    "value", [None, math.nan, np.nan, pd.NaT, pd.NA, np.datetime64("NaT", "ns")]
+)
 def test_no_value_is_missing(value: Any) -> None:
     assert is_missing(value)
 
