@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 from funnelcore import _columns as C
 from funnelcore._actors import Role
-from funnelcore._audit import AuditReport, ProcessRules, Violation, sorted_report
+from funnelcore._audit import AuditReport, ProcessRules, Violation, sorted_report, texts_of
 from funnelcore._mapping import DEFAULT_MAPPING, ColumnMapping, plan_renames
 from funnelcore._timestamps import PATTERN, TimestampProblem
 from funnelcore.errors import LogReadError
@@ -219,13 +219,9 @@ def object_columns_as_text(
     mixed = [name for name in names if schema.get(name) == nw.Object]
     if not mixed:
         return frame
-    from funnelcore._log_source import blank, text_of
-
-    def cell(value: object) -> str | None:
-        return value if isinstance(value, str) else None if blank(value) else text_of(value)
-
     native: Any = frame.to_native()
-    texts = {name: native[name].map(cell).astype("string") for name in mixed}
+    # (a column of text and None: narwhals and pyarrow read it as text)
+    texts = {name: texts_of(native[name].tolist()) for name in mixed}
     converted: nw.DataFrame[Any] = nw.from_native(native.assign(**texts))
     return converted
 
@@ -295,8 +291,8 @@ def polars_read_errors(kind: str) -> tuple[type[Exception], ...]:
 def plain_frame(source: object) -> pl.DataFrame:
     """A CSV or JSON Lines file read by the plain reader, as a Polars frame (see above).
 
-    A column of one scalar type keeps it; any other (``1`` beside ``"1"``, nested objects)
-    becomes text cell by cell, as the plain engine reads it.
+    A column of one type keeps it; any other (``1`` beside ``"1"``) becomes text cell by cell,
+    as the plain engine reads it (the reader already gives a nested JSON cell as its text).
 
     Raises:
         LogReadError: the file cannot be read at all (a line that is not JSON, bytes that are
@@ -304,18 +300,16 @@ def plain_frame(source: object) -> pl.DataFrame:
     """
     import polars as pl
 
-    from funnelcore._log_source import load_raw, text_of
+    from funnelcore._log_source import load_raw
 
     names, data, _ = load_raw(source)
     columns: list[pl.Series] = []
     for name in names:
         values: list[object] = data[name]
-        kinds = {type(value) for value in values} - {type(None)}
-        if len(kinds) <= 1 and not kinds & {dict, list}:
+        if len({type(value) for value in values} - {type(None)}) <= 1:
             columns.append(pl.Series(name, values))
         else:
-            texts = [None if value is None else text_of(value) for value in values]
-            columns.append(pl.Series(name, texts, dtype=pl.String))
+            columns.append(pl.Series(name, texts_of(values), dtype=pl.String))
     return pl.DataFrame(columns)
 
 
@@ -339,9 +333,9 @@ def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str
                 lazy = pl.scan_parquet(source)  # type: ignore[arg-type]
             columns = lazy.collect_schema().names()
         except OSError as error:
-            raise LogReadError(label, str(error).splitlines()[0]) from error
+            raise LogReadError(label, _first_line(error)) from error
         except pl.exceptions.PolarsError as error:
-            raise _PolarsCannotRead(label, str(error).splitlines()[0]) from error
+            raise _PolarsCannotRead(label, _first_line(error)) from error
         prepared = _prepare_polars(lazy, columns, mapping, label, at_is_text=kind == "csv")
         # a Parquet file's row count is in its metadata; a text file's would take a pass
         prepared.sized = kind == "parquet"
@@ -350,8 +344,9 @@ def prepare(source: object, kind: str, mapping: ColumnMapping | None, label: str
     native = nw.to_native(frame)
     if _is_spark(native):
         return _prepare_spark(native, mapping, label)
+    # the columns the audit reads, by the caller's names
     names = mapping or DEFAULT_MAPPING
-    read_as_text = (names.deal_id, names.stage, names.at, names.actor)
+    read_as_text = [getattr(names, column) for column in C.REQUIRED_COLUMNS]
     lazy = _polars_lazy(frame, label, read_as_text)
     prepared = _prepare_polars(
         lazy, lazy.collect_schema().names(), mapping, label, at_is_text=False

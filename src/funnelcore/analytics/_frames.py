@@ -11,7 +11,6 @@ This module imports narwhals at the top, so the public modules import it inside 
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, TypeAlias, cast
@@ -27,6 +26,7 @@ except ModuleNotFoundError as error:  # pragma: no cover - exercised without the
     ) from error
 
 from funnelcore import _columns as col
+from funnelcore._missing import is_missing
 from funnelcore.analytics._shape import DAY_US, check_columns, mixed_offsets
 from funnelcore.errors import MetricsInputError
 
@@ -525,14 +525,7 @@ def _rows(result: nw.DataFrame[Any]) -> list[dict[str, Any]]:
 
 
 def _clean(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    try:
-        if value != value:  # NaN or NaT of a foreign type
-            return None
-    except (TypeError, ValueError):  # pragma: no cover - e.g. pandas.NA comparisons
+    if is_missing(value):  # None, NaN, NaT, pandas NA
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return value.item()  # numpy scalars
