@@ -68,7 +68,7 @@ def count(way: str, path: str) -> None:
         elif way.startswith("deal_parts"):
             # a deal lies in one part only, so the parts' counts add up exactly
             parts = -(-log.height // (900_000 if way == "deal_parts_two" else 1_250_000))
-            part_of = (log["deal_id"].hash(seed=parts) % parts).cast(pl.UInt32)
+            part_of = (log["deal_id"].hash(seed=parts) % parts).cast(pl.UInt8)
             queries = [
                 log.lazy().filter(part_of == part).group_by("stage").agg(n_unique)
                 for part in range(parts)
