@@ -46,7 +46,10 @@ class ColumnMapping:
 
     Each field is named after a canonical column (``funnelcore._columns``) and holds the name of
     your column; fields you leave alone keep the canonical name. Columns not named here are kept
-    under their own names, available for breakdowns.
+    under their own names, available for breakdowns. A required column (``deal_id``, ``stage``,
+    ``at``, ``actor``) mapped to a name the log lacks is an error when the log is read
+    (``LogReadError``), even if the log has a column under the canonical name: a misspelled
+    mapping would otherwise read the wrong column.
 
     >>> from funnelcore import ColumnMapping
     >>> mapping = ColumnMapping(deal_id="opportunity_id", stage="deal_stage", at="changed_at")
@@ -128,11 +131,8 @@ def plan_renames(columns: list[str], mapping: ColumnMapping | None, source: str)
     """
     from funnelcore.errors import LogReadError
 
-    renames = {
-        user: canonical
-        for user, canonical in (mapping or DEFAULT_MAPPING).renames().items()
-        if user in columns
-    }
+    mapped = mapping or DEFAULT_MAPPING
+    renames = {user: canonical for user, canonical in mapped.renames().items() if user in columns}
     renamed = [renames.get(name, name) for name in columns]
     clashes = sorted({name for name in renamed if renamed.count(name) > 1})
     if clashes:
@@ -141,9 +141,11 @@ def plan_renames(columns: list[str], mapping: ColumnMapping | None, source: str)
             f"after mapping, more than one column is named {', '.join(map(repr, clashes))}; "
             "map or drop the other one",
         )
-    missing = [name for name in C.REQUIRED_COLUMNS if name not in renamed]
+    # A required column mapped to a name the log lacks is missing, even where the log has a
+    # column under the canonical name: the mapping says that column is not the one (a typo in
+    # the mapping would otherwise audit the wrong column without a word).
+    missing = [name for name in C.REQUIRED_COLUMNS if getattr(mapped, name) not in columns]
     if missing:
-        mapped = mapping or DEFAULT_MAPPING
         wanted = ", ".join(f"{getattr(mapped, name)!r} (for {name})" for name in missing)
         raise LogReadError(
             source, f"no column {wanted}; its columns are {', '.join(map(repr, columns))}"

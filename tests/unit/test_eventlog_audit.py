@@ -16,6 +16,7 @@ from funnelcore import (
     SalesProcess,
     Violation,
     audit,
+    read_log,
 )
 
 COMPLEX = SalesProcess.complex()
@@ -402,6 +403,29 @@ def test_a_mapping_that_clashes_with_an_existing_column_is_refused() -> None:
     ]
     with pytest.raises(LogReadError, match="more than one column is named 'deal_id'"):
         audit(rows, COMPLEX, mapping=ColumnMapping(deal_id="opportunity"))
+
+
+@pytest.mark.parametrize("source", ["rows", "csv-python", "csv-vectorised", "frame"])
+def test_a_mapping_naming_a_column_the_log_lacks_is_refused(tmp_path: Path, source: str) -> None:
+    """A misspelled mapping is an error, not a quiet audit of the log's own ``deal_id``."""
+    header = "deal_id,stage,at,actor"
+    lines = ["D1,lead,2026-01-05,marketing", "D1,won,2026-01-06,sales"]
+    log: Any = [dict(zip(header.split(","), line.split(","), strict=True)) for line in lines]
+    engine = "vectorised" if source.endswith("vectorised") else "python"
+    if source.startswith("csv"):
+        log = tmp_path / "log.csv"
+        log.write_text("\n".join([header, *lines]) + "\n")
+    elif source == "frame":
+        pl = pytest.importorskip("polars")
+        log, engine = pl.DataFrame(log), "vectorised"
+    mapping = ColumnMapping(deal_id="opportunity_id")
+    with pytest.raises(LogReadError, match=r"no column 'opportunity_id' \(for deal_id\)"):
+        audit(log, COMPLEX, mapping=mapping, engine=engine)  # type: ignore[arg-type]
+    with pytest.raises(LogReadError, match=r"no column 'opportunity_id' \(for deal_id\)"):
+        read_log(log, mapping=mapping)
+    # without the mapping, the log's own deal_id is the deal id
+    report = audit(log, COMPLEX, engine=engine)  # type: ignore[arg-type]
+    assert [(v.row, v.rule) for v in report.violations] == [(2, "illegal_move")]
 
 
 @pytest.mark.parametrize(
