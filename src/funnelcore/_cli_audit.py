@@ -9,7 +9,7 @@ from typing import Any
 from funnelcore._audit import audit
 from funnelcore._cli_diagram import add_process_option, resolve_process
 from funnelcore._mapping import ColumnMapping
-from funnelcore.errors import InvalidRecordError, LogReadError
+from funnelcore.errors import InvalidRecordError
 
 __all__ = ["register"]
 
@@ -32,6 +32,7 @@ def register(subparsers: Any) -> None:
         "--column",
         action="append",
         default=[],
+        type=_pair,
         metavar="CANONICAL=YOURS",
         help="read a column under your name, e.g. --column deal_id=opportunity_id (repeatable)",
     )
@@ -44,19 +45,33 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=_run)
 
 
-def _mapping(pairs: list[str]) -> ColumnMapping | None:
+def _pair(text: str) -> tuple[str, str]:
+    """One ``--column CANONICAL=YOURS`` as ``(canonical, yours)``; argparse reports a bad one."""
+    canonical, separator, yours = text.partition("=")
+    if not separator or not canonical.strip() or not yours.strip():
+        raise argparse.ArgumentTypeError(f"expected CANONICAL=YOURS, got {text!r}")
+    return canonical.strip(), yours.strip()
+
+
+def _mapping(pairs: list[tuple[str, str]]) -> ColumnMapping | None:
+    """The mapping the ``--column`` options make.
+
+    A canonical name or one of yours given twice is an ``InvalidRecordError``, which the command
+    reports in one line like any funnelcore error.
+    """
     if not pairs:
         return None
     names: dict[str, str] = {}
-    for pair in pairs:
-        canonical, separator, yours = pair.partition("=")
-        if not separator or not canonical.strip() or not yours.strip():
-            raise LogReadError("--column", f"expected CANONICAL=YOURS, got {pair!r}")
-        names[yours.strip()] = canonical.strip()
-    try:
-        return ColumnMapping.from_dict(names)
-    except InvalidRecordError as error:
-        raise LogReadError("--column", str(error)) from error
+    for canonical, yours in pairs:
+        if yours in names:  # a dict would keep the last one without a word
+            raise InvalidRecordError(
+                "ColumnMapping",
+                canonical,
+                f"column {yours!r} is already mapped to {names[yours]!r}; "
+                "a column maps to one name",
+            )
+        names[yours] = canonical
+    return ColumnMapping.from_dict(names)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -550,7 +550,9 @@ def test_the_cli_reads_your_columns_and_a_process_file(
         (["audit", "missing.csv"], "no such file"),
         (["audit", "log.txt"], "expected a .csv"),
         (["audit", "LOG", "--process", "nowhere.toml"], "process 'nowhere'"),
-        (["audit", "LOG", "--column", "deal_id"], "expected CANONICAL=YOURS"),
+        (["audit", "LOG", "--column", "deal_id"], "argument --column: expected CANONICAL=YOURS"),
+        (["audit", "LOG", "--column", "deal_id=x", "--column", "stage=x"], "column 'x' is already"),
+        (["audit", "LOG", "--column", "deal_id=opportunity_id"], "no column 'opportunity_id'"),
         (["audit", "LOG", "--format", "xml"], "invalid choice"),
     ],
 )
