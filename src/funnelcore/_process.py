@@ -385,8 +385,8 @@ class SalesProcess(Generic[S]):
 
         Raises:
             InvalidArgumentError: ``lead`` is not a :class:`Lead`, ``product`` not a
-                :class:`Product`, or ``at`` not a datetime (a deal records who and what it is
-                about, and when).
+                :class:`Product`, ``at`` not a datetime (a deal records who and what it is
+                about, and when), or ``deal_id`` is not text, is blank or has spaces around it.
             ActorNotAllowedError: when ``by`` may not open deals in this process.
             MoveRejectedError: when ``value`` is negative or not finite.
         """
@@ -397,6 +397,14 @@ class SalesProcess(Generic[S]):
                 )
         if at is not None and not isinstance(at, datetime):
             raise InvalidArgumentError(f"at must be a datetime, got {type(at).__name__}")
+        if deal_id is not None and (
+            not isinstance(deal_id, str) or not deal_id or deal_id != deal_id.strip()
+        ):
+            # An event log's reader strips ids (" D1" and "D1" are one deal there), so an id
+            # with spaces around it would not come back from deals_to_log as it went out.
+            raise InvalidArgumentError(
+                f"deal_id must be text, not blank and without spaces around it, got {deal_id!r}"
+            )
         identifier = f"{self.name}-{next(self._counter)}" if deal_id is None else deal_id
         role = role_of(by)
         if role not in self.open_by:

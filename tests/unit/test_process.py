@@ -331,6 +331,16 @@ def test_open_deal_refuses_arguments_of_the_wrong_kind(
         COMPLEX.open_deal(arguments["lead"], arguments["product"], by=REP, at=arguments["at"])
 
 
+@pytest.mark.parametrize("deal_id", ["", "   ", " D5 ", "D5\n", 5])
+def test_open_deal_refuses_a_deal_id_an_event_log_would_not_give_back(deal_id: Any) -> None:
+    """Logs strip ids: one with spaces around it would not survive deals_to_log -> read back."""
+    lead = Lead("Ada", source=LeadSource.OUTBOUND)
+    with pytest.raises(InvalidArgumentError, match="deal_id must be text, not blank"):
+        COMPLEX.open_deal(lead, Product("ERP"), by=REP, deal_id=deal_id)
+    # inner spaces and punctuation are part of the id
+    assert COMPLEX.open_deal(lead, Product("ERP"), by=REP, deal_id='D 5, "x"').id == 'D 5, "x"'
+
+
 def test_deals_get_distinct_ids_when_none_is_given() -> None:
     assert len({new_deal().id for _ in range(50)}) == 50
 
