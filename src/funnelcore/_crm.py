@@ -134,7 +134,9 @@ def import_crm_snapshot(
     earliest date, or ``as_of`` (the export's date) for a deal with no date at all. Nothing is
     dropped or invented silently: an event whose date is missing keeps an empty ``at`` (the audit
     reports it as malformed) and gets a note, and so does a row whose stage is unknown (kept as one
-    event with that stage). Every other column of the export is copied to each of the deal's
+    event with that stage), a row without a deal id, a deal's second row (a snapshot has one per
+    deal) and a value that is not a number >= 0 (left out). A date that is not a date gets one
+    note. Every other column of the export is copied to each of the deal's
     events; ``value`` (parsed as a number when the export holds text) goes on every event of the
     deal, and the metrics read one value per deal, its latest.
 
@@ -173,10 +175,11 @@ def import_crm_snapshot(
     fallback = None if as_of is None else coerce_timestamp(as_of)[0]
     rows: list[dict[str, Any]] = []
     notes: list[SnapshotNote] = []
+    first_rows: dict[str, int] = {}
     for index in range(count):
         row_number = index + 1
         raw_id = columns[mapping.deal_id][index]
-        deal_id = None if blank(raw_id) else text_of(raw_id).strip()
+        deal_id = None if blank(raw_id) else text_of(raw_id).strip() or None
         raw_stage = columns[mapping.stage][index]
         shared = {name: columns[name][index] for name in extras}
         name = None if mapping.actor_name is None else columns[mapping.actor_name][index]
@@ -184,12 +187,29 @@ def import_crm_snapshot(
         def note(message: str, row: int = row_number, deal: str | None = deal_id) -> None:
             notes.append(SnapshotNote(row, deal, message))
 
+        if deal_id is None:
+            note(
+                f"{mapping.deal_id} is empty; the deal's events have no deal id "
+                "(the audit reports them as malformed)"
+            )
+        elif deal_id in first_rows:
+            # A snapshot has one row per deal: the second row's events follow the first's.
+            note(
+                f"the deal is also in row {first_rows[deal_id]}; a snapshot has one row per "
+                "deal, and this row's events follow that row's in the log"
+            )
+        else:
+            first_rows[deal_id] = row_number
         value: object = None
         if mapping.value is not None:
             cell = columns[mapping.value][index]
             value = _number(cell)
             if value is None and not blank(cell):
                 note(f"{mapping.value} {cell!r} is not a number; the deal has no value")
+            elif value is not None and value < 0:
+                # a deal's value is an amount >= 0 (SalesProcess.open_deal refuses a negative one)
+                note(f"{mapping.value} {cell!r} is negative; the deal has no value")
+                value = None
         common = {
             C.ACTOR: mapping.role.value,
             C.ACTOR_NAME: None if blank(name) else name,
@@ -197,11 +217,13 @@ def import_crm_snapshot(
         }
 
         dated: dict[str, datetime | None] = {}
+        unreadable: set[str] = set()  # stages whose date cell holds text that is not a date
         for stage_value, column in mapping.dates.items():
             cell = columns[column][index]
             moment, _, problem = coerce_timestamp(cell)
             if problem == TimestampProblem.UNPARSEABLE:
                 note(f"{column} {cell!r} is not a date; the {stage_value} event has no date")
+                unreadable.add(stage_value)
             dated[stage_value] = moment
         try:
             stage = chosen.stage(text_of(raw_stage)) if not blank(raw_stage) else None
@@ -226,7 +248,7 @@ def import_crm_snapshot(
         for stage_value in path_values:
             if stage_value in mapping.dates:
                 at = dated[stage_value]
-                if at is None:
+                if at is None and stage_value not in unreadable:  # (that one has its note)
                     column = mapping.dates[stage_value]
                     note(
                         f"the deal reached {stage_value} but {column} is empty; "

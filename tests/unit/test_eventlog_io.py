@@ -426,6 +426,44 @@ def test_a_snapshot_value_that_is_not_a_number_is_noted_and_left_out() -> None:
     ]
 
 
+def test_snapshot_rows_the_log_cannot_take_as_they_are_each_get_one_note() -> None:
+    """A blank id, a deal twice, a negative value and a date that is not one: a note each."""
+
+    def row(deal: str, stage: str, engaged: str, value: object) -> dict[str, object]:
+        return {
+            "opportunity_id": deal,
+            "sales_agent": "Moses Frase",
+            "deal_stage": stage,
+            "engage_date": engaged,
+            "close_date": "2017-03-01" if stage in ("Won", "Lost") else "",
+            "close_value": value,
+        }
+
+    imported = import_crm_snapshot(
+        [
+            row("W1", "Won", "2016-10-20", 1054),
+            row(" ", "Won", "2016-10-20", 5),
+            row("W1", "Lost", "2016-10-20", 0),
+            row("N1", "Won", "2016-10-20", -5),
+            row("D1", "Engaging", "20/10/2016", ""),
+        ]
+    )
+    assert [str(note) for note in imported.notes] == [
+        "row 2: opportunity_id is empty; the deal's events have no deal id (the audit reports "
+        "them as malformed)",
+        "row 3 deal 'W1': the deal is also in row 1; a snapshot has one row per deal, and this "
+        "row's events follow that row's in the log",
+        "row 4 deal 'N1': close_value -5 is negative; the deal has no value",
+        # one note for the unreadable date, not a second one calling it empty
+        "row 5 deal 'D1': engage_date '20/10/2016' is not a date; the engaging event has no date",
+        "row 5 deal 'D1': no date for the prospecting event (the export records none for this "
+        "deal); pass as_of= to date it at the export",
+    ]
+    assert {row["value"] for row in imported.log if row["deal_id"] == "N1"} == {None}
+    report = audit(imported.log, crm_process())
+    assert "after_terminal" in {v.rule for v in report.violations if v.deal_id == "W1"}
+
+
 def test_imported_clean_deals_replay_into_the_crm_process(tmp_path: Path) -> None:
     rows = [
         {
