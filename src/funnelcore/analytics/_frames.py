@@ -328,7 +328,11 @@ def deal_parts(
     cutting (same time as the whole; ``benchmarks/bench_conversion_memory.py``). Twelve parts,
     two at a time (``collect_parts``), peaked at 0.87-0.92 GB (nine one at a time: 0.83-0.90 GB)
     and ran 1.05x faster than nine one at a time (median of 30 alternating rounds, 95% interval
-    1.00x-1.10x); nine two at a time peaked at 0.91-0.94 GB.
+    1.00x-1.10x); nine two at a time peaked at 0.91-0.94 GB. On a day the machine ran faster
+    (2026-12-03), the cutting did not pay for itself: twelve parts ran 0.80x the whole-log
+    ``group_by`` (the twelve filters alone took 75-94 ms of about 310), the price of the peak;
+    six, eight or nine parts were no faster and peaked higher (0.92-1.03 GB), and cutting by a
+    sort or ``partition_by`` held every part at once (1.2-1.6 GB).
 
     Exact: a deal falls in one part only (the part is a hash of its id), so per-deal counts and
     distinct-deal counts of the parts add up to those of the log; the hash only decides where a
