@@ -8,8 +8,7 @@ from typing import Any
 
 from funnelcore._audit import audit
 from funnelcore._cli_diagram import add_process_option, resolve_process
-from funnelcore._mapping import ColumnMapping
-from funnelcore.errors import InvalidRecordError
+from funnelcore._mapping import ColumnMapping, mapping_from_pairs
 
 __all__ = ["register"]
 
@@ -61,17 +60,7 @@ def _mapping(pairs: list[tuple[str, str]]) -> ColumnMapping | None:
     """
     if not pairs:
         return None
-    names: dict[str, str] = {}
-    for canonical, yours in pairs:
-        if yours in names:  # a dict would keep the last one without a word
-            raise InvalidRecordError(
-                "ColumnMapping",
-                canonical,
-                f"column {yours!r} is already mapped to {names[yours]!r}; "
-                "a column maps to one name",
-            )
-        names[yours] = canonical
-    return ColumnMapping.from_dict(names)
+    return mapping_from_pairs((yours, canonical) for canonical, yours in pairs)
 
 
 def _run(args: argparse.Namespace) -> int:

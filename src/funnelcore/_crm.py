@@ -136,9 +136,9 @@ def import_crm_snapshot(
     reports it as malformed) and gets a note, and so does a row whose stage is unknown (kept as one
     event with that stage), a row without a deal id, a deal's second row (a snapshot has one per
     deal) and a value that is not a number >= 0 (left out). A date that is not a date gets one
-    note. Every other column of the export is copied to each of the deal's
-    events; ``value`` (parsed as a number when the export holds text) goes on every event of the
-    deal, and the metrics read one value per deal, its latest.
+    note. Every other column of the export is copied to each of the deal's events; ``value``
+    (parsed as a number when the export holds text) goes on every event of the deal, and the
+    metrics read one value per deal, its latest.
 
     Args:
         source: the export: a CSV/JSON Lines path, rows, or a dataframe.

@@ -911,8 +911,9 @@ def cut_by_deal(
     part_of: pl.Expr | pl.Series = deal.hash(seed=parts) % parts
     if in_memory:
         # Narrowed: each part's filter compares every row's part number, and a byte per row
-        # reads faster than eight. At 10M events in twelve parts the grouping ran 7% faster and
-        # peaked 120 MB lower (885 MB) than with the UInt64 hashes (Polars 2.1).
+        # reads faster than eight. At 10M events in twelve parts, stage_conversion ran 1.07x
+        # faster (median of 11 alternating rounds) and peaked at 879 MB, not 901, than with the
+        # UInt64 hashes (benchmarks/bench_metrics.py, Polars 2.1).
         narrow = pl.UInt8 if parts <= 256 else pl.UInt32
         part_of = lazy.select(part_of.cast(narrow)).collect(engine="in-memory").to_series()
     return [lazy.filter(part_of == part) for part in range(parts)]

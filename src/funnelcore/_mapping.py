@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import final
 
 import attrs
@@ -94,22 +94,7 @@ class ColumnMapping:
         Raises:
             InvalidRecordError: a canonical name is unknown or named twice.
         """
-        fields: dict[str, str] = {}
-        for user, canonical in names.items():
-            if canonical not in _CANONICAL:
-                raise InvalidRecordError(
-                    "ColumnMapping",
-                    str(canonical),
-                    f"is not an event-log column; columns are {', '.join(_CANONICAL)}",
-                )
-            if canonical in fields:
-                raise InvalidRecordError(
-                    "ColumnMapping",
-                    canonical,
-                    f"named by both {fields[canonical]!r} and {user!r}",
-                )
-            fields[canonical] = user
-        return cls(**fields)
+        return mapping_from_pairs(names.items())
 
     def renames(self) -> dict[str, str]:
         """``{your column: canonical column}`` for every column whose name differs."""
@@ -121,6 +106,32 @@ class ColumnMapping:
 
 
 DEFAULT_MAPPING = ColumnMapping()
+
+
+def mapping_from_pairs(pairs: Iterable[tuple[str, str]]) -> ColumnMapping:
+    """A mapping from ``(your column, canonical column)`` pairs (``from_dict``, the CLI's options).
+
+    Pairs, not a dict: one of your columns given twice (for two canonical columns) reaches the
+    mapping's own check instead of the last one winning without a word.
+
+    Raises:
+        InvalidRecordError: a canonical name is unknown or named twice, or one of your columns
+            is named for two canonical ones.
+    """
+    fields: dict[str, str] = {}
+    for user, canonical in pairs:
+        if canonical not in _CANONICAL:
+            raise InvalidRecordError(
+                "ColumnMapping",
+                str(canonical),
+                f"is not an event-log column; columns are {', '.join(_CANONICAL)}",
+            )
+        if canonical in fields:
+            raise InvalidRecordError(
+                "ColumnMapping", canonical, f"named by both {fields[canonical]!r} and {user!r}"
+            )
+        fields[canonical] = user
+    return ColumnMapping(**fields)
 
 
 def plan_renames(columns: list[str], mapping: ColumnMapping | None, source: str) -> dict[str, str]:
