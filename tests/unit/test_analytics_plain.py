@@ -164,6 +164,18 @@ def test_unknown_stages_and_missing_values_are_refused() -> None:
         stage_funnel(rows, COMPLEX)
 
 
+@pytest.mark.parametrize("missing", [float("nan"), "pandas.NA"])
+def test_a_deal_id_pandas_calls_missing_is_missing_in_rows_too(missing: Any) -> None:
+    """Rows from ``DataFrame.to_dict("records")`` carry NaN or NA: no deal, as pandas says."""
+    if missing == "pandas.NA":
+        missing = pytest.importorskip("pandas").NA
+    rows = story_rows()
+    rows[2]["deal_id"] = missing
+    for measure in (stage_conversion, stage_funnel):
+        with pytest.raises(MetricsInputError, match=r"1 event\(s\) have no deal id"):
+            measure(rows, COMPLEX)
+
+
 def test_unusable_times_are_refused() -> None:
     rows = story_rows()
     rows[2]["at"] = "next week"

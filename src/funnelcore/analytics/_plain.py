@@ -126,9 +126,17 @@ def _column(rows: Sequence[Mapping[str, Any]], name: str) -> list[Any]:
 
 
 def _deal_ids(rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The rows' deal ids; refuse a missing one (None, and NaN or NA from a pandas frame)."""
     deals = _column(rows, col.DEAL_ID)
-    refuse_missing(deals.count(None), "deal id", col.DEAL_ID)
+    if set(map(type, deals)) <= _NEVER_NAN:  # one C pass: text and whole numbers
+        missing = deals.count(None)
+    else:
+        missing = sum(map(is_missing, deals))
+    refuse_missing(missing, "deal id", col.DEAL_ID)
     return deals
+
+
+_NEVER_NAN: Final[frozenset[type]] = frozenset((str, int, type(None)))
 
 
 def _ranks(process: SalesProcess[Any], stages: list[Any]) -> dict[Any, int]:
