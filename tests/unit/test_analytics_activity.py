@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+from collections.abc import Callable, Iterable
+
 import pandas as pd
 import polars as pl
 import pytest
@@ -67,6 +70,29 @@ def test_custom_steps_and_interactions_without_deals() -> None:
 def test_a_frame_with_an_unknown_kind_is_refused() -> None:
     with pytest.raises(MetricsInputError, match=r"unknown interaction kind.*'fax'"):
         activity_funnel(pd.DataFrame({"kind": ["call", "fax"]}))
+    with pytest.raises(MetricsInputError, match=r"'kind': some interactions have no kind$"):
+        activity_funnel(pd.DataFrame({"kind": ["call", None]}))
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        collections.deque,
+        iter,
+        lambda records: dict(enumerate(records)).values(),
+    ],
+    ids=["deque", "iterator", "dict values"],
+)
+def test_any_iterable_of_records_counts_as_a_list_does(
+    wrap: Callable[[list[SalesInteraction]], Iterable[SalesInteraction]],
+) -> None:
+    """The signature takes any ``Iterable[SalesInteraction]``; a deque was taken for a frame."""
+    assert activity_funnel(wrap(interactions())) == activity_funnel(interactions())
+
+
+def test_what_is_neither_records_nor_a_frame_is_refused_by_type() -> None:
+    with pytest.raises(TypeError, match=r"SalesInteraction records or a dataframe.*got int"):
+        activity_funnel(5)
 
 
 @pytest.mark.parametrize("steps", [[], [InteractionKind.CALL, InteractionKind.CALL]])

@@ -6,6 +6,7 @@ calls lead to how many meetings, leads to how many product demonstrations and so
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, Literal, cast
 
@@ -110,13 +111,16 @@ def activity_funnel(
     per meeting), so it can exceed 1.
 
     Args:
-        interactions: :class:`~funnelcore.SalesInteraction` records, or a dataframe with a
-            ``kind`` column (``call``, ``meeting``, ...; any case) and optionally ``deal_id``.
+        interactions: :class:`~funnelcore.SalesInteraction` records (any iterable: a list, a
+            generator, ...), or a dataframe (or file path) with a ``kind`` column (``call``,
+            ``meeting``, ...; any case) and optionally ``deal_id``.
         steps: the kinds that make up the funnel, in order (default: call, meeting, demo).
 
     Raises:
         MetricsInputError: no steps, a repeated step, or a frame without a ``kind`` column or with
-            a kind that is not an :class:`~funnelcore.InteractionKind`.
+            a kind that is missing or not an :class:`~funnelcore.InteractionKind`.
+        TypeError: ``interactions`` is neither records nor a dataframe, or holds something that
+            is not a :class:`~funnelcore.SalesInteraction`.
 
     >>> from funnelcore import InteractionKind, SalesInteraction, SalesRep
     >>> rep = SalesRep("Sam")
@@ -155,21 +159,39 @@ def activity_funnel(
 
 def _count(interactions: Any) -> tuple[dict[InteractionKind, tuple[int, int]], bool]:
     """Interactions and distinct deals per kind, and whether any interaction names a deal."""
-    if isinstance(interactions, (list, tuple, set, frozenset)) or hasattr(interactions, "__next__"):
-        numbers: dict[InteractionKind, int] = {}
-        deals: dict[InteractionKind, set[str]] = {}
-        records = cast("Iterable[object]", interactions)
-        for interaction in records:
-            if not isinstance(interaction, SalesInteraction):
-                raise TypeError(
-                    f"expected SalesInteraction records, got a {type(interaction).__name__}"
-                )
-            numbers[interaction.kind] = numbers.get(interaction.kind, 0) + 1
-            if interaction.deal_id is not None:
-                deals.setdefault(interaction.kind, set()).add(interaction.deal_id)
-        counted = {kind: (number, len(deals.get(kind, ()))) for kind, number in numbers.items()}
-        return counted, bool(deals)
-    return _count_frame(interactions)
+    if _is_table(interactions):
+        return _count_frame(interactions)
+    if not isinstance(interactions, Iterable):
+        raise TypeError(
+            "expected SalesInteraction records or a dataframe with a kind column, got "
+            f"{type(interactions).__name__}"
+        )
+    numbers: dict[InteractionKind, int] = {}
+    deals: dict[InteractionKind, set[str]] = {}
+    for interaction in cast("Iterable[object]", interactions):
+        if not isinstance(interaction, SalesInteraction):
+            raise TypeError(
+                f"expected SalesInteraction records, got a {type(interaction).__name__}"
+            )
+        numbers[interaction.kind] = numbers.get(interaction.kind, 0) + 1
+        if interaction.deal_id is not None:
+            deals.setdefault(interaction.kind, set()).add(interaction.deal_id)
+    counted = {kind: (number, len(deals.get(kind, ()))) for kind, number in numbers.items()}
+    return counted, bool(deals)
+
+
+def _is_table(interactions: object) -> bool:
+    """Whether ``interactions`` is a file path or a dataframe rather than records.
+
+    Any iterable of records will do (a list, a deque, a generator, ``dict.values()``), but a
+    dataframe is iterable too (pandas and Polars give their column names). Dataframes are told by
+    a ``columns`` or ``column_names`` attribute of their class: pandas, Polars (eager and lazy),
+    PyArrow, DuckDB and Spark all have one; asking the class evaluates no lazy property.
+    """
+    if isinstance(interactions, (str, os.PathLike)):
+        return True
+    kind = type(interactions)
+    return hasattr(kind, "columns") or hasattr(kind, "column_names")
 
 
 def _count_frame(native: Any) -> tuple[dict[InteractionKind, tuple[int, int]], bool]:
@@ -191,11 +213,13 @@ def _count_frame(native: Any) -> tuple[dict[InteractionKind, tuple[int, int]], b
         else:
             kinds[raw] = kind
     if unknown:
-        raise MetricsInputError(
-            f"unknown interaction kind(s) {', '.join(repr(u) for u in unknown)}; "
-            f"known: {', '.join(known)}",
-            column="kind",
-        )
+        problems = ["some interactions have no kind"] if None in unknown else []
+        named = [repr(raw) for raw in unknown if raw is not None]
+        if named:
+            problems.append(
+                f"unknown interaction kind(s) {', '.join(named)}; known: {', '.join(known)}"
+            )
+        raise MetricsInputError("; ".join(problems), column="kind")
     numbers: dict[InteractionKind, int] = {}
     for row in rows:
         numbers[kinds[row["kind"]]] = numbers.get(kinds[row["kind"]], 0) + int(row["count"])
