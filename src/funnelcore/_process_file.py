@@ -134,7 +134,10 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
     def stage(value: object, where: str) -> Any:
         if isinstance(value, str) and value in by_value:
             return by_value[value]
-        problems.append(f"{where}: unknown stage {value!r}")
+        if value is None:  # the key is not in the file
+            problems.append(f"{where} is missing (it names one of the stages)")
+        else:
+            problems.append(f"{where}: unknown stage {value!r}")
         return None
 
     def roles(value: object, where: str) -> frozenset[Role]:
@@ -177,8 +180,8 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
             where = f"move {move_name!r}"
         else:
             problems.append(f"{where}: 'name' must be text")
-        source = stage(raw_move.get("from"), where)
-        target = stage(raw_move.get("to"), where)
+        source = stage(raw_move.get("from"), f"{where} from")
+        target = stage(raw_move.get("to"), f"{where} to")
         by = roles(raw_move.get("by"), f"{where} by")
         if Role.MARKETING in by and (source is None or target is None):
             # define() says this too, but is not reached while a stage name is wrong.

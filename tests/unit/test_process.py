@@ -600,12 +600,27 @@ engaging = "high"
         "unknown keys: colour",
         "stage name 'Won!'",
         "won: unknown stage 'won'",
-        "unknown stage 'engagin'",
+        "move 'engage' to: unknown stage 'engagin'",
         "unknown role 'wizard'",
         "unknown guard 'charm'",
         "probability of 'engaging' must be a number",
     ):
         assert expected in problems
+
+
+def test_a_process_file_names_a_missing_stage_key_as_missing(tmp_path: Path) -> None:
+    """Not "unknown stage None": which key is absent, and for a move, which end."""
+    path = tmp_path / "gaps.toml"
+    path.write_text(
+        'stages = ["a", "b", "won", "lost"]\nwon = "won"\nlost = "lost"\n'
+        '[[moves]]\nname = "m"\nto = "b"\nby = ["sales"]\n'
+    )
+    with pytest.raises(ProcessDefinitionError) as caught:
+        SalesProcess.load(path)
+    assert caught.value.problems[:2] == (
+        "entry is missing (it names one of the stages)",
+        "move 'm' from is missing (it names one of the stages)",
+    )
 
 
 @pytest.mark.parametrize(
