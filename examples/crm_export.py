@@ -90,10 +90,11 @@ def reference_problems(tables: dict[str, pl.DataFrame]) -> list[str]:
         for value, rows in counts.iter_rows():
             near = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.6)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
-            problems.append(f"{column} {value!r} in {rows:,} deals is not in {table}{hint}")
+            deals = f"{rows:,} deal{'' if rows == 1 else 's'}"
+            problems.append(f"{column} {value!r} in {deals} is not in {table}{hint}")
         missing = pipeline[column].null_count()
         if missing:
-            problems.append(f"{column} is empty in {missing:,} deals")
+            problems.append(f"{column} is empty in {missing:,} deal{'' if missing == 1 else 's'}")
     return problems
 
 

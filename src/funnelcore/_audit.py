@@ -169,12 +169,19 @@ class AuditReport:
         if self.violations:
             summary = ", ".join(f"{count} {rule}" for rule, count in self.counts().items())
             lines.append(
-                f"{len(self.violations)} violation{'s' if len(self.violations) != 1 else ''} "
-                f"in {self.rows} rows, {self.deals} deals: {summary}"
+                f"{_many(len(self.violations), 'violation')} in {_many(self.rows, 'row')}, "
+                f"{_many(self.deals, 'deal')}: {summary}"
             )
         else:
-            lines.append(f"clean: {self.rows} rows, {self.deals} deals, no violations")
+            lines.append(
+                f"clean: {_many(self.rows, 'row')}, {_many(self.deals, 'deal')}, no violations"
+            )
         return "\n".join(lines)
+
+
+def _many(count: int, noun: str) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def sorted_report(rows: int, deals: int, violations: Iterable[Violation]) -> AuditReport:

@@ -521,7 +521,7 @@ def test_the_cli_exits_0_on_a_clean_log(tmp_path: Path, capsys: pytest.CaptureFi
         tmp_path, [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"}]
     )
     assert main(["audit", str(path)]) == 0
-    assert capsys.readouterr().out == "clean: 1 rows, 1 deals, no violations\n"
+    assert capsys.readouterr().out == "clean: 1 row, 1 deal, no violations\n"
 
 
 def test_the_cli_exits_1_with_every_violation_as_json(
@@ -550,7 +550,7 @@ def test_the_cli_exits_1_with_every_violation_as_json(
         ],
     }
     assert main(["audit", str(path), "--engine", "python"]) == 1
-    assert "1 violation in 2 rows, 1 deals: 1 illegal_move" in capsys.readouterr().out
+    assert "1 violation in 2 rows, 1 deal: 1 illegal_move" in capsys.readouterr().out
 
 
 def test_the_cli_reads_your_columns_and_a_process_file(

@@ -54,9 +54,9 @@ def test_the_example_measures_a_tiny_export(tmp_path: Path) -> None:
     assert row("Win rate by sales agent", "Cy") == ["Cy", "0", "0", "-", "-"]
     problems = lines[lines.index("Reference values missing from the export's tables") + 1 :]
     assert problems == [
-        "  - product 'GTXPro' in 1 deals is not in products (did you mean 'GTX Pro'?)",
-        "  - sales_agent 'Cy' in 1 deals is not in teams",
-        "  - account is empty in 1 deals",
+        "  - product 'GTXPro' in 1 deal is not in products (did you mean 'GTX Pro'?)",
+        "  - sales_agent 'Cy' in 1 deal is not in teams",
+        "  - account is empty in 1 deal",
     ]
 
 

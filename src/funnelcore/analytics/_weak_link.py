@@ -205,8 +205,8 @@ def weak_link_of(
     leads = measures.deals(None)
     if window <= 0:
         raise MetricsInputError(
-            f"the log spans no time ({leads} deals, all events at one moment); "
-            "lead flow and load need a period"
+            f"the log spans no time ({leads} deal{'' if leads == 1 else 's'}, all events at one "
+            "moment); lead flow and load need a period"
         )
     open_stages = [index for index in range(len(shape.names)) if shape.is_open(index)]
     open_days = 0.0
