@@ -338,7 +338,18 @@ messy_times = st.sampled_from(
 def messy_logs(draw: st.DrawFn, process: SalesProcess[Any]) -> list[dict[str, Any]]:
     """Rows with text cells drawn from good and bad values: every rule can fire."""
     stages = [str(s.value) for s in process.stages]
-    stage_cells = st.sampled_from([*stages, stages[0].upper(), "bogus", "", None])
+    # a CRM's labels ("Needs Analysis", "needs-analysis") name stages too; two spaces do not
+    two_words = [stage for stage in stages if "_" in stage][:1]
+    spelled = [
+        spelling
+        for stage in two_words
+        for spelling in (
+            stage.replace("_", " ").title(),
+            stage.replace("_", "-"),
+            stage.replace("_", "  "),
+        )
+    ]
+    stage_cells = st.sampled_from([*stages, stages[0].upper(), *spelled, "bogus", "", None])
     return draw(
         st.lists(
             st.fixed_dictionaries(

@@ -7,7 +7,7 @@ The rules, in the order a row's violations are listed:
     ``_timestamps`` for the grammar) or ``actor`` (a role: marketing, sales, customer, system).
 ``unknown_stage``
     the stage is not one of the process's (matched like ``SalesProcess.stage``: value or name,
-    case-insensitive).
+    any case, a space or hyphen for an underscore: "Needs Analysis").
 ``not_from_entry``
     a deal's first event does not enter the process's entry stage.
 ``illegal_move``
@@ -56,7 +56,7 @@ from funnelcore._log_source import (
     text_of,
 )
 from funnelcore._mapping import ColumnMapping
-from funnelcore._process import Move, SalesProcess
+from funnelcore._process import Move, SalesProcess, stage_spellings
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
 
 __all__ = [
@@ -197,11 +197,10 @@ class ProcessRules:
         self.process = process
         self.name = process.name
         self.stage_values: tuple[str, ...] = tuple(str(s.value) for s in process.stages)
-        #: Lowercase value or member name -> stage value (``SalesProcess.stage`` matching).
-        self.keys: dict[str, str] = {}
-        for stage in process.stages:
-            self.keys.setdefault(str(stage.value).strip().lower(), str(stage.value))
-            self.keys.setdefault(stage.name.lower(), str(stage.value))
+        #: Every lowercase spelling of a stage -> its value (``SalesProcess.stage`` matching).
+        self.keys: dict[str, str] = {
+            key: str(stage.value) for key, stage in stage_spellings(process).items()
+        }
         self.entry = str(process.entry.value)
         self.won = str(process.won.value)
         self.lost = str(process.lost.value)

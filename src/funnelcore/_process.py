@@ -118,6 +118,31 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _spellings(stages: Iterable[S]) -> dict[str, S]:
+    """Every lowercase text that names a stage.
+
+    Its value and its member name, and each of them with spaces or hyphens for its underscores
+    (``needs analysis``, ``needs-analysis``). The exact values and names come first, so a
+    spelling that could mean two stages means the one whose value or name it is.
+    """
+    stages = tuple(stages)
+    table: dict[str, S] = {}
+    for stage in stages:
+        for base in (str(stage.value), stage.name):
+            table.setdefault(base.strip().lower(), stage)
+    for stage in stages:
+        for base in (str(stage.value), stage.name):
+            key = base.strip().lower()
+            table.setdefault(key.replace("_", " "), stage)
+            table.setdefault(key.replace("_", "-"), stage)
+    return table
+
+
+def stage_spellings(process: SalesProcess[S]) -> Mapping[str, S]:
+    """The lowercase texts :meth:`SalesProcess.stage` accepts for each stage (for log readers)."""
+    return process._spellings
+
+
 @final
 class SalesProcess(Generic[S]):
     """A sales process: its stages, its moves and who may make them, enforced on every deal.
@@ -138,6 +163,7 @@ class SalesProcess(Generic[S]):
         "_engine",
         "_moves_from",
         "_settings",
+        "_spellings",
         "_table",
         "entry",
         "lost",
@@ -159,6 +185,7 @@ class SalesProcess(Generic[S]):
     _engine: Engine[S]
     _table: Mapping[tuple[S, S], CompiledMove[S]]
     _moves_from: dict[S, tuple[S, ...]]
+    _spellings: dict[str, S]
     _counter: Iterator[int]
 
     def __init__(self) -> None:
@@ -222,6 +249,7 @@ class SalesProcess(Generic[S]):
         for move in all_moves:
             moves_from[move.source].append(move.target)
         self._moves_from = {stage: tuple(targets) for stage, targets in moves_from.items()}
+        self._spellings = _spellings(stage_tuple)
         self._counter = itertools.count(1)
         return self
 
@@ -284,15 +312,24 @@ class SalesProcess(Generic[S]):
         return stage is self.won or stage is self.lost
 
     def stage(self, name: str) -> S:
-        """The stage whose value or name is ``name`` (case-insensitive).
+        """The stage whose value or name is ``name``, in any case and with or without underscores.
+
+        Spaces around ``name`` are ignored, and a space or a hyphen stands for an underscore. Seed
+        000 writes the steps as "Leads, Prospecting, Qualifying, Needs Analysis, ...", as a CRM
+        labels them: ``stage("Needs Analysis")`` is ``needs_analysis``. Every reader of an event
+        log matches stage names this way (the audit, ``read_log``, the metrics).
 
         Raises:
             UnknownStageError: when the process has no such stage.
         """
-        key = name.strip().lower() if isinstance(name, str) else name
-        for stage in self.stages:
-            if stage.value == key or stage.name.lower() == key:
-                return stage
+        if isinstance(name, str):
+            found = self._spellings.get(name.strip().lower())
+            if found is not None:
+                return found
+        else:  # a member of the process's stage enum
+            for stage in self.stages:
+                if stage == name:
+                    return stage
         raise UnknownStageError(name, self.name, (str(s.value) for s in self.stages))
 
     def next_stages(self, stage: S) -> tuple[S, ...]:

@@ -107,7 +107,10 @@ def counted_twice(draw: st.DrawFn) -> dict[str, list[Any]]:
     capitals = draw(st.booleans())
     out = {name: [values[i] for i in rows] for name, values in columns.items()}
     if capitals:
-        out["stage"] = [s.upper() if i % 2 else s for i, s in enumerate(out["stage"])]
+        # (and as a CRM labels them: "Needs Analysis")
+        out["stage"] = [
+            s.upper() if i % 2 else s.replace("_", " ").title() for i, s in enumerate(out["stage"])
+        ]
     return out
 
 

@@ -405,6 +405,23 @@ def test_a_mapping_that_clashes_with_an_existing_column_is_refused() -> None:
         audit(rows, COMPLEX, mapping=ColumnMapping(deal_id="opportunity"))
 
 
+@pytest.mark.parametrize("engine", ["python", "vectorised"])
+def test_stages_labelled_as_a_crm_labels_them_audit_and_count_as_their_stage(
+    engine: str,
+) -> None:
+    """Seed 000's "Needs Analysis" and a CRM's "needs-analysis" are needs_analysis everywhere."""
+    labels = ["Lead", "Prospecting", "Qualifying", "Needs Analysis", "Proposal", "needs-analysis"]
+    rows = [
+        row("D1", label, f"2026-01-{day:02d}", "marketing" if day == 5 else "sales")
+        for day, label in enumerate(labels, start=5)
+    ]
+    report = audit(rows, COMPLEX, engine=engine)  # type: ignore[arg-type]
+    # the last row moves from proposal back to needs_analysis: the one violation
+    assert [(v.row, v.rule) for v in report.violations] == [(6, "illegal_move")]
+    assert "to needs_analysis" in report.violations[0].message
+    assert read_log(rows, process=COMPLEX)[3]["stage"] == "needs_analysis"
+
+
 @pytest.mark.parametrize("source", ["rows", "csv-python", "csv-vectorised", "frame"])
 def test_a_mapping_naming_a_column_the_log_lacks_is_refused(tmp_path: Path, source: str) -> None:
     """A misspelled mapping is an error, not a quiet audit of the log's own ``deal_id``."""

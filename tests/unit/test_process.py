@@ -532,6 +532,18 @@ def test_stage_names_parse_case_insensitively_and_unknown_names_are_refused() ->
     assert "needs_analysis" in caught.value.known
 
 
+@pytest.mark.parametrize("label", ["Needs Analysis", "needs-analysis", "NEEDS ANALYSIS"])
+def test_a_stage_labelled_as_seed_000_and_crms_write_it_is_found(label: str) -> None:
+    """Seed 000: "Leads, Prospecting, Qualifying, Needs Analysis, Proposal, ..."."""
+    assert COMPLEX.stage(label) is Stage.NEEDS_ANALYSIS
+
+
+@pytest.mark.parametrize("label", ["needs  analysis", "needs_ analysis", "needsanalysis"])
+def test_a_space_or_hyphen_stands_for_one_underscore_only(label: str) -> None:
+    with pytest.raises(UnknownStageError):
+        COMPLEX.stage(label)
+
+
 CRM_TOML = """
 stages = ["prospecting", "engaging", "won", "lost"]
 entry = "prospecting"

@@ -175,8 +175,8 @@ def stage_conversion(log: Any, process: SalesProcess[Any], *, by: str | None = N
     Args:
         log: a dataframe with ``deal_id`` and ``stage`` columns, a CSV / JSON Lines path, or a
             list of row dicts.
-        process: the process the log follows; stage names match its values or names, ignoring
-            case.
+        process: the process the log follows; stage names match its values or names as
+            :meth:`~funnelcore.SalesProcess.stage` matches them (any case; ``Needs Analysis``).
         by: a column to break the funnel down by (source, campaign, sales agent, ...). Each
             deal belongs to the one value its events carry; events without a value are fine.
 
