@@ -306,7 +306,7 @@ def plain_frame(source: object) -> pl.DataFrame:
     columns: list[pl.Series] = []
     for name in names:
         values: list[object] = data[name]
-        if len({type(value) for value in values} - {type(None)}) <= 1:
+        if len(set(map(type, values)) - {type(None)}) <= 1:
             columns.append(pl.Series(name, values))
         else:
             columns.append(pl.Series(name, texts_of(values), dtype=pl.String))

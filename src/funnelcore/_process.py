@@ -125,16 +125,15 @@ def _spellings(stages: Iterable[S]) -> dict[str, S]:
     (``needs analysis``, ``needs-analysis``). The exact values and names come first, so a
     spelling that could mean two stages means the one whose value or name it is.
     """
-    stages = tuple(stages)
+    exact = [
+        (base.strip().lower(), stage) for stage in stages for base in (str(stage.value), stage.name)
+    ]
     table: dict[str, S] = {}
-    for stage in stages:
-        for base in (str(stage.value), stage.name):
-            table.setdefault(base.strip().lower(), stage)
-    for stage in stages:
-        for base in (str(stage.value), stage.name):
-            key = base.strip().lower()
-            table.setdefault(key.replace("_", " "), stage)
-            table.setdefault(key.replace("_", "-"), stage)
+    for key, stage in exact:
+        table.setdefault(key, stage)
+    for key, stage in exact:
+        for separator in (" ", "-"):
+            table.setdefault(key.replace("_", separator), stage)
     return table
 
 
