@@ -16,7 +16,7 @@ import attrs
 
 from funnelcore._actors import Actor, Role, SalesRep
 from funnelcore._leads import Lead, Product
-from funnelcore._validation import text_tuple
+from funnelcore._validation import flag, text_tuple, texts
 
 if TYPE_CHECKING:
     from funnelcore._marketing import Campaign, MarketingMessage
@@ -45,13 +45,19 @@ class Evidence:
             action" (at least one is needed to enter PROPOSAL).
         objections_handled: seed 004, "properly handling objections and asking for the sale"
             (needed to close WON).
+
+    Raises:
+        InvalidRecordError: a flag that is not ``True`` or ``False`` (a guard reads it by its
+            truth value, so the text ``"false"`` would pass), or reasons that are not texts.
     """
 
-    permission: bool = False
-    able_to_buy: bool = False
-    likely_to_buy: bool = False
-    compelling_reasons: tuple[str, ...] = attrs.field(default=(), converter=text_tuple)
-    objections_handled: bool = False
+    permission: bool = attrs.field(default=False, validator=flag("Evidence"))
+    able_to_buy: bool = attrs.field(default=False, validator=flag("Evidence"))
+    likely_to_buy: bool = attrs.field(default=False, validator=flag("Evidence"))
+    compelling_reasons: tuple[str, ...] = attrs.field(
+        default=(), converter=text_tuple, validator=texts("Evidence")
+    )
+    objections_handled: bool = attrs.field(default=False, validator=flag("Evidence"))
 
 
 @final

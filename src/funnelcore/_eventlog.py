@@ -30,7 +30,7 @@ from funnelcore._log_source import (
 from funnelcore._mapping import ColumnMapping
 from funnelcore._process import SalesProcess
 from funnelcore._timestamps import as_utc
-from funnelcore.errors import InvalidLogError, LogReadError
+from funnelcore.errors import InvalidLogError, InvalidRecordError, LogReadError
 
 __all__ = [
     "LOGGED_EVIDENCE",
@@ -49,6 +49,7 @@ LOGGED_EVIDENCE: Final = Evidence(
     compelling_reasons=("recorded as met in the event log",),
     objections_handled=True,
 )
+_NO_EVIDENCE: Final = Evidence()
 
 #: The name an actor gets when the log has no ``actor_name`` for the row, by role.
 PLACEHOLDER_NAMES: Final = {
@@ -240,20 +241,37 @@ def _cell(columns: Columns, name: str, index: int) -> Any:
     return None if blank(value) else value
 
 
+_EVIDENCE_FIELDS: Final = frozenset(field.name for field in attrs.fields(Evidence))
+
+
 def _evidence(columns: Columns, index: int, row: int, label: str) -> Evidence | None:
     cell = _cell(columns, C.EVIDENCE, index)
     if cell is None:
         return None
     try:
         parsed: Any = json.loads(text_of(cell))
-        if not isinstance(parsed, dict):
-            raise TypeError("not a JSON object")
-        data = cast("dict[str, Any]", parsed)
-        data["compelling_reasons"] = tuple(data.get("compelling_reasons", ()))
-        return Evidence(**data)
-    except (ValueError, TypeError) as error:
+    except ValueError as error:
         raise LogReadError(
             label, f"row {row}: {C.EVIDENCE} {cell!r} is not evidence JSON: {error}"
+        ) from error
+    if not isinstance(parsed, dict):
+        raise LogReadError(
+            label, f"row {row}: {C.EVIDENCE} {cell!r} is not evidence JSON: not a JSON object"
+        )
+    data = cast("dict[str, Any]", parsed)
+    unknown = sorted(set(data) - _EVIDENCE_FIELDS)
+    if unknown:
+        raise LogReadError(
+            label,
+            f"row {row}: {C.EVIDENCE} {cell!r} has unknown key(s) {', '.join(map(repr, unknown))} "
+            f"(evidence has {', '.join(sorted(_EVIDENCE_FIELDS))})",
+        )
+    try:
+        # Evidence validates every field: a flag is true or false, reasons are texts.
+        return Evidence(**data)
+    except InvalidRecordError as error:
+        raise LogReadError(
+            label, f"row {row}: {C.EVIDENCE} {cell!r}: {error.field} {error.reason}"
         ) from error
 
 
@@ -267,6 +285,15 @@ def _value(columns: Columns, index: int, row: int, label: str) -> float:
         raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a number") from error
     if not math.isfinite(value):
         raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a finite number")
+    return value
+
+
+def _latest_value(columns: Columns, indexes: list[int], label: str) -> float:
+    """The deal's latest recorded value (0 when none is): its rows are in time order (audited)."""
+    value = 0.0
+    for index in indexes:
+        if _cell(columns, C.VALUE, index) is not None:
+            value = _value(columns, index, index + 1, label)
     return value
 
 
@@ -313,7 +340,9 @@ def deals_from_log(
     - ``evidence`` (JSON, as ``deals_to_log`` writes it) is the change's evidence; a guarded move
       without one is given ``evidence`` (by default ``LOGGED_EVIDENCE``: the log records that the
       move was made, so its guard was met).
-    - the deal's ``value`` is its first row's ``value`` (0 when there is none).
+    - the deal's ``value`` is the latest ``value`` its rows record (0 when none does), as the
+      funnel metrics read it; every recorded value must be a finite number.
+    - evidence on a deal's first row is refused: a deal is opened without any.
     - ``leads``/``products`` give each deal's lead and product by deal id; without them a deal's
       lead is ``Lead(deal_id, source=...)`` from its ``source`` (``outbound`` when none is
       recorded; a marketing response needs ``leads``), and its product is named by a ``product``
@@ -357,9 +386,17 @@ def deals_from_log(
             reason = None if reason_cell is None else text_of(reason_cell)
             if stage is process.lost and reason is None and previous is not None:
                 reason = _NO_REASON
-            change_evidence = None
-            if previous is not None:
-                change_evidence = _evidence(columns, index, row, label)
+            change_evidence = _evidence(columns, index, row, label)
+            if previous is None:
+                if change_evidence not in (None, _NO_EVIDENCE):
+                    raise LogReadError(
+                        label,
+                        f"row {row}: deal {deal_id!r} is opened with {C.EVIDENCE} "
+                        f"{_cell(columns, C.EVIDENCE, index)!r}; evidence belongs to a later "
+                        "move (a deal is opened without any)",
+                    )
+                change_evidence = None
+            else:
                 move = process.move_between(previous, stage)
                 if change_evidence is None and move is not None and move.guards:
                     change_evidence = evidence
@@ -388,7 +425,7 @@ def deals_from_log(
                 deal_id=deal_id,
                 lead=lead,
                 product=product,
-                value=_value(columns, first, first + 1, label),
+                value=_latest_value(columns, indexes, label),
             )
         )
     return deals

@@ -13,7 +13,13 @@ from typing import ClassVar, final
 import attrs
 
 from funnelcore._leads import Lead, LeadSource, Predisposition
-from funnelcore._validation import finite_non_negative, non_empty, non_empty_text, text_tuple
+from funnelcore._validation import (
+    finite_non_negative,
+    non_empty,
+    non_empty_text,
+    text_tuple,
+    texts,
+)
 from funnelcore.errors import InvalidRecordError
 
 __all__ = ["Audience", "Campaign", "MarketingMessage", "Medium"]
@@ -42,7 +48,9 @@ class Audience:
 
     name: str = attrs.field(validator=non_empty_text("Audience"))
     size: int = attrs.field(validator=_positive_size)
-    hot_buttons: tuple[str, ...] = attrs.field(default=(), converter=text_tuple)
+    hot_buttons: tuple[str, ...] = attrs.field(
+        default=(), converter=text_tuple, validator=texts("Audience")
+    )
 
 
 class Medium(str, enum.Enum):

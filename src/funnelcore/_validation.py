@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sized
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 import attrs
 
@@ -12,10 +12,12 @@ from funnelcore.errors import InvalidRecordError
 
 __all__ = [
     "finite_non_negative",
+    "flag",
     "is_amount",
     "non_empty",
     "non_empty_text",
     "text_tuple",
+    "texts",
 ]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
@@ -55,6 +57,33 @@ def finite_non_negative(record: str) -> Validator:
     return check
 
 
+def flag(record: str) -> Validator:
+    """A validator: ``True`` or ``False``.
+
+    Why: a flag is read by truth value, so the text ``"false"`` or the number ``2`` would pass a
+    guard that asks for it; refused at construction instead.
+    """
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, bool):
+            raise InvalidRecordError(
+                record, attribute.name, f"must be True or False, got {value!r}"
+            )
+
+    return check
+
+
+def texts(record: str) -> Validator:
+    """A validator: a tuple of strings (after :func:`text_tuple`)."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        items = cast("tuple[object, ...]", value) if isinstance(value, tuple) else None
+        if items is None or not all(isinstance(item, str) for item in items):
+            raise InvalidRecordError(record, attribute.name, f"must be texts, got {value!r}")
+
+    return check
+
+
 def non_empty(record: str) -> Validator:
     """A validator: a non-empty collection."""
 
@@ -66,5 +95,13 @@ def non_empty(record: str) -> Validator:
 
 
 def text_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    """An attrs converter: any iterable of texts to a tuple (a lone string is one item)."""
-    return (value,) if isinstance(value, str) else tuple(value)
+    """An attrs converter: any iterable of texts to a tuple (a lone string is one item).
+
+    Anything else is passed on unchanged, for the field's validator (:func:`texts`) to refuse
+    with the record's and field's names.
+    """
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable):
+        return tuple(value)
+    return cast("tuple[str, ...]", value)

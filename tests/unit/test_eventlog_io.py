@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
@@ -335,6 +336,66 @@ def test_deals_from_log_refuses_a_log_with_violations_listing_them_all() -> None
         (2, "illegal_move"),
         (3, "not_from_entry"),
     ]
+
+
+def _qualified_with(evidence: str, *, on: int = 2) -> list[dict[str, Any]]:
+    rows = [
+        {"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "marketing"},
+        {"deal_id": "D1", "stage": "prospecting", "at": "2026-01-06", "actor": "sales"},
+        {"deal_id": "D1", "stage": "qualifying", "at": "2026-01-07", "actor": "sales"},
+    ]
+    rows[on]["evidence"] = evidence
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("evidence", "message"),
+    [
+        ('{"permission": "false"}', "permission must be True or False, got 'false'"),
+        ('{"permission": 1}', "permission must be True or False, got 1"),
+        ('{"compelling_reasons": 5}', "compelling_reasons must be texts, got 5"),
+        ('{"compelling_reasons": null}', "compelling_reasons must be texts, got None"),
+        ('{"permision": true}', "unknown key(s) 'permision'"),
+        ("[true]", "not a JSON object"),
+        ("{permission: true}", "is not evidence JSON"),
+    ],
+)
+def test_evidence_that_is_not_evidence_is_refused_with_its_row(evidence: str, message: str) -> None:
+    """A text flag such as "false" would pass the guard by its truth value: refused instead."""
+    for backend in ("rows", "polars"):
+        log = read_log(_qualified_with(evidence), backend=backend)
+        with pytest.raises(LogReadError, match=re.escape(message)) as caught:
+            deals_from_log(log, COMPLEX)
+        assert "row 3: evidence" in str(caught.value)
+
+
+def test_evidence_with_one_reason_as_text_is_that_reason() -> None:
+    log = _qualified_with('{"permission": true, "compelling_reasons": "month-end close"}')
+    (deal,) = deals_from_log(log, COMPLEX)
+    assert deal.history[-1].evidence is not None
+    assert deal.history[-1].evidence.compelling_reasons == ("month-end close",)
+
+
+def test_evidence_on_a_deals_first_row_is_refused_not_dropped() -> None:
+    with pytest.raises(LogReadError, match="row 1: deal 'D1' is opened with evidence"):
+        deals_from_log(_qualified_with('{"permission": true}', on=0), COMPLEX)
+    with pytest.raises(LogReadError, match="row 1: evidence '\\[1\\]' is not evidence JSON"):
+        deals_from_log(_qualified_with("[1]", on=0), COMPLEX)
+    # Evidence of nothing is no evidence.
+    (deal,) = deals_from_log(_qualified_with("{}", on=0), COMPLEX)
+    assert deal.history[0].evidence is None
+
+
+def test_a_deals_value_is_the_latest_its_rows_record() -> None:
+    """As the funnel metrics read it: a value set at the proposal is the deal's value."""
+    rows = _qualified_with("")
+    rows[1]["value"] = 900
+    rows[2]["value"] = None
+    (deal,) = deals_from_log(rows, COMPLEX)
+    assert deal.value == 900.0
+    rows[2]["value"] = "1,200"
+    with pytest.raises(LogReadError, match="row 3: value '1,200' is not a number"):
+        deals_from_log(rows, COMPLEX)
 
 
 def test_a_marketing_response_needs_its_lead() -> None:

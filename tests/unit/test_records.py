@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -157,3 +158,26 @@ def test_products_default_to_complex() -> None:
 
 def test_evidence_takes_a_single_reason_as_one_reason() -> None:
     assert Evidence(compelling_reasons="audit").compelling_reasons == ("audit",)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"permission": "false"}, "Evidence.permission: must be True or False, got 'false'"),
+        ({"able_to_buy": 1}, "Evidence.able_to_buy: must be True or False, got 1"),
+        ({"likely_to_buy": None}, "Evidence.likely_to_buy: must be True or False, got None"),
+        ({"objections_handled": "yes"}, "Evidence.objections_handled: must be True or False"),
+        ({"compelling_reasons": None}, "Evidence.compelling_reasons: must be texts, got None"),
+        ({"compelling_reasons": ["audit", 5]}, "must be texts, got ('audit', 5)"),
+    ],
+)
+def test_evidence_refuses_what_a_guard_would_misread(fields: dict[str, Any], message: str) -> None:
+    """A guard reads a flag by its truth value: the text "false" would give permission."""
+    with pytest.raises(InvalidRecordError, match=re.escape(message)):
+        Evidence(**fields)
+
+
+def test_an_audiences_hot_buttons_are_texts() -> None:
+    assert Audience("CFOs", size=10, hot_buttons="cost").hot_buttons == ("cost",)  # type: ignore[arg-type]
+    with pytest.raises(InvalidRecordError, match=r"Audience\.hot_buttons: must be texts"):
+        Audience("CFOs", size=10, hot_buttons=[1])  # type: ignore[list-item]
