@@ -189,7 +189,10 @@ def process_from_mapping(data: Mapping[str, Any]) -> SalesProcess[Any]:
                 f"{where}: granted to marketing, but marketing produces leads, never closes"
             )
         guards: list[Guard] = []
-        for guard_name in _list(raw_move.get("guards", [])) or []:
+        guard_names = _list(raw_move.get("guards", []))
+        if guard_names is None:
+            problems.append(f"{where} guards: must be a list of guard names")
+        for guard_name in guard_names or []:
             if isinstance(guard_name, str) and guard_name in BUILT_IN_GUARDS:
                 guards.append(BUILT_IN_GUARDS[guard_name])
             else:

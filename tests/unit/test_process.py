@@ -635,6 +635,19 @@ def test_a_process_file_names_a_missing_stage_key_as_missing(tmp_path: Path) -> 
     )
 
 
+def test_a_process_file_refuses_a_guard_given_as_text_not_a_list(tmp_path: Path) -> None:
+    """``guards = "objections_handled"`` is one guard misspelled as text; it was dropped."""
+    path = tmp_path / "crm.toml"
+    path.write_text(
+        'name = "crm"\nstages = ["a", "won", "lost"]\nentry = "a"\nwon = "won"\nlost = "lost"\n'
+        '[[moves]]\nname = "win"\nfrom = "a"\nto = "won"\nby = ["sales"]\n'
+        'guards = "objections_handled"\n'
+    )
+    with pytest.raises(ProcessDefinitionError) as caught:
+        SalesProcess.load(path)
+    assert caught.value.problems == ("move 'win' guards: must be a list of guard names",)
+
+
 @pytest.mark.parametrize(
     ("name", "text", "words"),
     [
