@@ -186,6 +186,24 @@ def test_direct_construction_is_checked_the_same_way() -> None:
         assert fragment in problems, fragment
 
 
+def test_tables_that_are_not_tables_are_problems_not_crashes(tmp_path: Path) -> None:
+    """A branch given as text failed inside the constructor with a bare ValueError."""
+    path = tmp_path / "scenario.toml"
+    path.write_text(EXAMPLE.read_text() + '\n[branch]\nproposal = "x"\n')
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_toml(path)
+    assert caught.value.problems == (
+        "branch.proposal: expected a table of stage = probability, got 'x'",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        Scenario(process="simple", advance=5, days=[1], branch=3)  # type: ignore[arg-type]
+    assert caught.value.problems == (
+        "advance: expected a table of stage = probability, got 5",
+        "days: expected a table of stage = mean days, got [1]",
+        "branch: expected a table of stage = {stage = probability}, got 3",
+    )
+
+
 def test_a_stage_given_twice_is_a_problem() -> None:
     """Two spellings of one stage do not silently override each other."""
     with pytest.raises(ScenarioError) as caught:

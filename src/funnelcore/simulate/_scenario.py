@@ -198,11 +198,17 @@ class Chain:
         return len(self.stages)
 
 
+# The converters leave anything that is not a mapping as it is, for _check_stages to report with
+# every other problem (a converter's own error would name no field).
 def _frozen_map(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        return value
     return types.MappingProxyType(dict(value))
 
 
 def _nested_map(value: Mapping[Any, Mapping[Any, float]]) -> Mapping[Any, Mapping[Any, float]]:
+    if not isinstance(value, Mapping):
+        return value
     return types.MappingProxyType({key: _frozen_map(inner) for key, inner in value.items()})
 
 
@@ -520,6 +526,20 @@ def _check_stages(
 ) -> None:
     problems = out.problems
     open_stages = process.open_stages
+    tables: list[Mapping[Any, Any]] = []
+    unusable: set[str] = set()
+    for name, given_table, holds in (
+        ("advance", advance, "stage = probability"),
+        ("days", days, "stage = mean days"),
+        ("branch", branch, "stage = {stage = probability}"),
+    ):
+        if isinstance(given_table, Mapping):
+            tables.append(given_table)
+        else:
+            problems.append(f"{name}: expected a table of {holds}, got {given_table!r}")
+            unusable.add(name)
+            tables.append({})
+    advance, days, branch = tables
     for key, probability in advance.items():
         stage = _stage_key(process, key, f"advance.{_plain(key)}", problems)
         checked = _check_probability(probability, f"advance.{_plain(key)}", problems)
@@ -539,6 +559,8 @@ def _check_stages(
         elif stage is not None:
             out.days[stage] = float(mean)  # type: ignore[arg-type]
     for table, given in (("advance", advance), ("days", days)):
+        if table in unusable:
+            continue
         named = {_stage_name(process, key) for key in given}
         missing = [str(s.value) for s in open_stages if s.value not in named]
         if missing:
