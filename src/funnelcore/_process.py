@@ -224,6 +224,8 @@ class SalesProcess(Generic[S]):
         problems = check_definition(
             stage_tuple, entry, won, lost, move_list, lose_roles, open_roles, setting_map
         )
+        if not isinstance(name, str) or not name.strip():
+            problems.insert(0, f"the process name must be non-empty text, got {name!r}")
         if problems:
             raise ProcessDefinitionError(name, problems)
         all_moves: list[Move[T]] = list(move_list)
@@ -814,6 +816,8 @@ def check_definition(
             )
         if not all(isinstance(r, Role) for r in move.by):
             problems.append(f"{label}: roles must be Role members")
+        if not all(isinstance(guard, Guard) for guard in move.guards):
+            problems.append(f"{label}: guards must be Guard records, got {move.guards!r}")
         key = (move.source, move.target)
         if key in seen:
             problems.append(
@@ -821,6 +825,10 @@ def check_definition(
                 f"from {name(move.source)} to {name(move.target)}"
             )
         seen[key] = move.name
+    for roles_name, roles in (("lose_by", lose_by), ("open_by", open_by)):
+        if not all(isinstance(role, Role) for role in roles):
+            # A lone "sales" would be read as the roles 's', 'a', 'l' and 'e'.
+            problems.append(f"{roles_name} must hold Role members, got {sorted(map(str, roles))}")
     if Role.MARKETING in lose_by:
         problems.append(
             "lose_by grants marketing a move, but marketing produces leads, never closes"
@@ -830,9 +838,14 @@ def check_definition(
     for stage, setting in settings.items():
         if stage not in known:
             problems.append(f"settings name unknown stage {name(stage)}")
+        if not isinstance(setting, StageSetting):
+            problems.append(f"the setting of {name(stage)} must be a StageSetting, got {setting!r}")
+            continue
         probability = setting.probability
         if probability is not None and not (
-            isinstance(probability, (int, float)) and 0.0 <= probability <= 1.0
+            isinstance(probability, (int, float))
+            and not isinstance(probability, bool)
+            and 0.0 <= probability <= 1.0
         ):
             problems.append(f"probability of {name(stage)} must lie in [0, 1], got {probability!r}")
     if problems:

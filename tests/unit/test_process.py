@@ -35,6 +35,7 @@ from funnelcore import (
     SalesRep,
     Stage,
     StageChange,
+    StageSetting,
     System,
     TerminalStageError,
     UnknownStageError,
@@ -513,6 +514,41 @@ def test_unreachable_stages_and_dead_ends_are_reported() -> None:
     assert caught.value.problems == (
         "stage island is unreachable from new",
         "open stage stuck has no way to won",
+    )
+
+
+def test_a_definition_refuses_roles_guards_and_settings_of_the_wrong_kind() -> None:
+    """Each is refused with the others, none crashes or passes.
+
+    ``lose_by="sales"`` was read as the roles 's', 'a', 'l', 'e' and accepted (nobody could lose
+    a deal); a bare number as a setting failed with an AttributeError.
+    """
+
+    class Short(str, enum.Enum):
+        A = "a"
+        WON = "won"
+        LOST = "lost"
+
+    with pytest.raises(ProcessDefinitionError) as caught:
+        SalesProcess.define(
+            " ",
+            stages=Short,
+            entry=Short.A,
+            won=Short.WON,
+            lost=Short.LOST,
+            moves=[Move("win", Short.A, Short.WON, {Role.SALES}, "objections")],  # type: ignore[arg-type]
+            lose_by="sales",  # type: ignore[arg-type]
+            open_by=["sales"],  # type: ignore[list-item]
+            settings={Short.A: 0.5, Short.WON: StageSetting(probability=True)},  # type: ignore[dict-item]
+        )
+    assert caught.value.problems == (
+        "the process name must be non-empty text, got ' '",
+        "move 'win': guards must be Guard records, got ('o', 'b', 'j', 'e', 'c', 't', 'i', 'o', "
+        "'n', 's')",
+        "lose_by must hold Role members, got ['a', 'e', 'l', 's']",
+        "open_by must hold Role members, got ['sales']",
+        "the setting of a must be a StageSetting, got 0.5",
+        "probability of won must lie in [0, 1], got True",
     )
 
 
