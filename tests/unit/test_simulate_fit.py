@@ -291,3 +291,51 @@ def test_rows_are_read_as_the_audit_reads_them() -> None:
     with pytest.raises(SimulationInputError) as caught:
         tracks([{"id": "A", "stage": "lead", "at": "2025-01-01"}] * 1000, process)
     assert caught.value.problems == ("missing column deal_id (columns: id, stage, at)",)
+
+
+def test_a_stay_of_zero_days_gives_a_moment_based_spread() -> None:
+    """A 0-day stay has no logarithm: the spread is the stays' coefficient of variation.
+
+    Four orders after 0, 2, 4 and 6 days: mean 3, sample variance (9 + 1 + 1 + 9) / 3, so
+    cv = sqrt(20/3) / 3. The loss after one day ends a stay that did not move on: not timed.
+    """
+    rows: list[dict[str, Any]] = []
+    for number, days in enumerate([0, 2, 4, 6]):
+        rows.append({"deal_id": f"W{number}", "stage": "lead", "at": T0, "actor": "marketing"})
+        rows.append(
+            {
+                "deal_id": f"W{number}",
+                "stage": "won",
+                "at": T0 + timedelta(days=days),
+                "actor": "customer",
+                "value": 100.0,
+            }
+        )
+    rows.append({"deal_id": "L", "stage": "lead", "at": T0, "actor": "marketing"})
+    rows.append({"deal_id": "L", "stage": "lost", "at": T0 + timedelta(days=1), "actor": "system"})
+    scenario = fit_scenario(rows, process="simple").scenario
+    assert scenario.days[Stage.LEAD] == 3.0
+    assert scenario.advance[Stage.LEAD] == 0.8
+    assert scenario.duration.distribution == "lognormal"
+    assert scenario.duration.cv == pytest.approx(math.sqrt(20 / 3) / 3, rel=1e-12)
+    # Equal values have no spread: a fixed value.
+    assert scenario.value == DealValue(100.0)
+
+
+def test_text_values_are_read_as_numbers_and_bad_ones_reported_with_their_row() -> None:
+    """Rows read from a file keep their cells as text: " 12.5 " is 12.5, a blank is no value."""
+    rows: list[dict[str, Any]] = [
+        {"deal_id": "A", "stage": "lead", "at": T0, "actor": "marketing", "value": "  "},
+        {
+            "deal_id": "A",
+            "stage": "won",
+            "at": T0 + timedelta(days=1),
+            "actor": "customer",
+            "value": " 12.5 ",
+        },
+    ]
+    assert fit_scenario(rows, process="simple").scenario.value == DealValue(12.5)
+    rows[1]["value"] = "12,5"
+    with pytest.raises(SimulationInputError) as caught:
+        fit_scenario(rows, process="simple")
+    assert caught.value.problems == ("row 2: value '12,5' is not a number",)
