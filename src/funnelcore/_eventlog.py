@@ -102,15 +102,25 @@ def read_log(
         process: normalise stage names to this process's stages.
         keep_malformed: keep malformed rows (their bad cells become null) instead of raising.
         backend: the frame type for a file: ``polars`` (default), ``pandas``, ``pyarrow`` or
-            ``rows``.
+            ``rows``. Refused for a dataframe, and for rows unless ``rows``: they come back as
+            they came.
 
     Raises:
-        LogReadError: the log cannot be read or lacks a required column.
+        LogReadError: the log cannot be read or lacks a required column, or ``backend`` is given
+            for a log that is not a file.
         InvalidLogError: some rows are malformed (each is listed with its row number), unless
             ``keep_malformed``.
     """
     kind = source_kind(source)
     label = describe_source(source)
+    if backend is not None and kind in ("rows", "frame") and (kind, backend) != ("rows", "rows"):
+        # Said rather than ignored: the caller asked for a type this log will not come back as.
+        given = "a sequence of rows" if kind == "rows" else "a dataframe"
+        raise LogReadError(
+            label,
+            f"backend={backend!r} is for a file; {given} comes back as the same type "
+            "(convert the result, or pass the file)",
+        )
     rules = ProcessRules(process if process is not None else SalesProcess.complex())
     if kind == "rows" or (kind in ("csv", "jsonl") and backend == "rows"):
         parsed = parse_columns(load_columns(source, mapping), rules)

@@ -362,11 +362,20 @@ def _qualified_with(evidence: str, *, on: int = 2) -> list[dict[str, Any]]:
 )
 def test_evidence_that_is_not_evidence_is_refused_with_its_row(evidence: str, message: str) -> None:
     """A text flag such as "false" would pass the guard by its truth value: refused instead."""
-    for backend in ("rows", "polars"):
-        log = read_log(_qualified_with(evidence), backend=backend)
+    rows = _qualified_with(evidence)
+    for log in (read_log(rows), read_log(pl.DataFrame(rows))):
         with pytest.raises(LogReadError, match=re.escape(message)) as caught:
             deals_from_log(log, COMPLEX)
         assert "row 3: evidence" in str(caught.value)
+
+
+def test_a_backend_for_a_log_that_is_not_a_file_is_refused_not_ignored() -> None:
+    rows = [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "sales"}]
+    with pytest.raises(LogReadError, match="backend='polars' is for a file; a sequence of rows"):
+        read_log(rows, backend="polars")
+    with pytest.raises(LogReadError, match="backend='rows' is for a file; a dataframe comes back"):
+        read_log(pl.DataFrame(rows), backend="rows")
+    assert read_log(rows, backend="rows") == read_log(rows)
 
 
 def test_evidence_with_one_reason_as_text_is_that_reason() -> None:
