@@ -95,12 +95,36 @@ def test_what_is_neither_records_nor_a_frame_is_refused_by_type() -> None:
         activity_funnel(5)
 
 
-@pytest.mark.parametrize("steps", [[], [InteractionKind.CALL, InteractionKind.CALL]])
-def test_steps_must_be_distinct_and_present(steps: list[InteractionKind]) -> None:
-    with pytest.raises(MetricsInputError):
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        ([], "at least one step"),
+        ([InteractionKind.CALL, InteractionKind.CALL], "each step may appear once"),
+        (["call", "meeting"], "steps must be InteractionKind members"),
+    ],
+)
+def test_steps_must_be_distinct_and_present(steps: list[InteractionKind], message: str) -> None:
+    with pytest.raises(MetricsInputError, match=message):
         activity_funnel(interactions(), steps=steps)
 
 
 def test_no_interactions_at_all() -> None:
     result = activity_funnel([])
     assert [(s.count, s.conversion, s.from_first) for s in result.steps] == [(0, None, None)] * 3
+
+
+@pytest.mark.parametrize("backend", ["polars", "pandas", "pyarrow"])
+def test_the_funnel_as_a_frame_holds_its_rows(backend: str) -> None:
+    result = activity_funnel(interactions())
+    frame = result.to_frame(backend)  # type: ignore[arg-type]
+    assert pl.from_dataframe(frame).to_dicts() == result.rows()
+    if backend == "pandas":
+        return  # pandas holds a column of integers and nulls as floats
+    empty = activity_funnel([]).to_frame(backend)  # type: ignore[arg-type]
+    assert pl.from_dataframe(empty).schema == {
+        "kind": pl.String,
+        "count": pl.Int64,
+        "deals": pl.Int64,
+        "conversion": pl.Float64,
+        "from_first": pl.Float64,
+    }

@@ -173,3 +173,27 @@ def test_the_portfolio_as_a_frame() -> None:
     assert frame["campaign"].to_list() == ["A", "B", "C", "E", "D", "F"]
     assert frame["verdict"].to_list()[:2] == ["winner", "winner"]
     assert frame["roi"].to_list()[-1] is None
+
+
+def test_unusable_costs_and_band_are_refused_before_the_log_is_read() -> None:
+    message = MarketingMessage("Close the month in a day", Audience("CFOs", 5000), Medium.EMAIL)
+    twice = [Campaign("A", [message], cost=1.0), Campaign("A", [message], cost=2.0)]
+    with pytest.raises(MetricsInputError, match="campaign 'A' is given two costs"):
+        campaign_portfolio(portfolio_log(), SIMPLE, twice)
+    with pytest.raises(MetricsInputError, match="campaign '1' is given two costs"):
+        campaign_portfolio(portfolio_log(), SIMPLE, {1: 1.0, "1": 2.0})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="Campaign records, got a str"):
+        campaign_portfolio(portfolio_log(), SIMPLE, ["A"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="got NoneType"):
+        campaign_portfolio(portfolio_log(), SIMPLE, None)  # type: ignore[arg-type]
+    for band in (-0.5, float("nan"), True):
+        with pytest.raises(MetricsInputError, match="band must be a number >= 0"):
+            campaign_portfolio(portfolio_log(), SIMPLE, COSTS, band=band)
+
+
+def test_a_free_campaign_that_won_nothing_swims_sideways() -> None:
+    costs = COSTS | {"G": 0.0}
+    result = campaign_portfolio(portfolio_log(), SIMPLE, costs)
+    (free,) = [score for score in result.campaigns if score.campaign == "G"]
+    assert (free.leads, free.roi, free.verdict) == (0, None, PortfolioVerdict.SIDEWAYS)
+    assert free.reason == "cost nothing and won nothing"
