@@ -16,10 +16,21 @@ def resolve_process(spec: str) -> SalesProcess[Any]:
     Raises:
         ProcessDefinitionError: the file cannot be read or defines an unsound process.
     """
-    from funnelcore._presets import preset
+    from pathlib import Path
+
+    from funnelcore._presets import PRESETS, preset
+    from funnelcore.errors import ProcessDefinitionError
 
     found = preset(spec)
-    return found if found is not None else SalesProcess.load(spec)
+    if found is not None:
+        return found
+    if Path(spec).suffix.lower() not in (".toml", ".json"):
+        # Neither a preset nor a process file: say both, not only "no such file".
+        raise ProcessDefinitionError(
+            spec,
+            [f"unknown preset {spec!r}; use {', '.join(PRESETS)} or a .toml/.json process file"],
+        )
+    return SalesProcess.load(spec)
 
 
 def add_process_option(parser: Any) -> None:

@@ -68,6 +68,10 @@ def test_diagram_reads_a_process_file(tmp_path: Path, capsys: pytest.CaptureFixt
     ("argv", "words"),
     [
         (["diagram", "--process", "missing.toml"], "cannot read missing.toml"),
+        (
+            ["diagram", "--process", "Complex"],
+            "unknown preset 'Complex'; use complex, simple, crm or a .toml/.json process file",
+        ),
         (["nonsense"], "invalid choice"),
         ([], "required"),
     ],
