@@ -6,6 +6,8 @@ same run and on the same data:
 * stage conversion counts (distinct deals that reached each stage, conversion to the next stage):
   ``funnelcore.analytics.stage_conversion`` on a Polars DataFrame against a hand-written Polars
   expression doing the same work - the target is funnelcore >= 0.9x the Polars baseline;
+* the same on the log read back from Parquet, chunked by row group as ``pl.read_parquet`` gives
+  it (for information: the hand-written query is slower on a chunked frame);
 * the same on a DuckDB relation against a hand-written DuckDB SQL query (for information);
 * the full ``stage_funnel`` (time in stage, current deals, values; an ordered window over every
   deal) once, for information;
@@ -222,6 +224,8 @@ def bench(events: int, runs: int) -> dict[str, float]:
         f"{spread(base_rounds, again_rounds)}; best times {base / again:.2f}x"
     )
 
+    bench_from_parquet(log, runs)
+
     relation = duckdb.from_arrow(log.to_arrow())
     assert funnelcore_counts(relation) == expected, "funnelcore on DuckDB disagrees"
     sql, ours_duck = best_of(
@@ -238,6 +242,35 @@ def bench(events: int, runs: int) -> dict[str, float]:
     print("full stage_funnel (ordered window per deal; one run, for information):")
     print(f"  funnelcore                 {rate(size, full)}")
     return {"events": size, "polars": base, "funnelcore": ours, "ratio": base / ours}
+
+
+def bench_from_parquet(log: pl.DataFrame, runs: int) -> None:
+    """The same comparison on the log read back from Parquet, for information.
+
+    ``make_log`` gives one chunk per column; ``pl.read_parquet`` gives one per row group (86 at
+    10M events), and the hand-written ``group_by`` runs slower on those, funnelcore's parts less
+    so. Which one a user has depends on where the log came from: the target is judged above, on
+    the generated frame.
+    """
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "log.parquet"
+        log.write_parquet(path)
+        read = pl.read_parquet(path)
+    assert funnelcore_counts(read) == polars_baseline(log), "funnelcore disagrees on Parquet"
+    eager, ours_1, lazy, ours_2 = timings(
+        runs,
+        lambda: polars_baseline(read),
+        lambda: funnelcore_counts(read),
+        lambda: polars_baseline(read, lazy=True),
+        lambda: funnelcore_counts(read),
+    )
+    base_rounds = [min(pair) for pair in zip(eager, lazy, strict=True)]
+    ours_rounds = [min(pair) for pair in zip(ours_1, ours_2, strict=True)]
+    chunks = read["deal_id"].n_chunks()
+    print(f"  the same log read from Parquet ({chunks} chunks a column), for information:")
+    print(f"    hand-written Polars      {rate(read.height, min(base_rounds))}")
+    print(f"    funnelcore               {rate(read.height, min(ours_rounds))}")
+    print(f"    ratio, round by round: {spread(base_rounds, ours_rounds)}")
 
 
 def bench_plain(log: pl.DataFrame, runs: int) -> None:
