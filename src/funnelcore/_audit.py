@@ -58,6 +58,7 @@ from funnelcore._log_source import (
 from funnelcore._mapping import ColumnMapping
 from funnelcore._process import Move, SalesProcess, stage_spellings
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
+from funnelcore._words import noun
 
 __all__ = [
     "RULES",
@@ -179,9 +180,8 @@ class AuditReport:
         return "\n".join(lines)
 
 
-def _many(count: int, noun: str) -> str:
-    """``1 row``, ``2 rows``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _many(count: int, what: str) -> str:
+    return f"{count} {noun(count, what)}"
 
 
 def sorted_report(rows: int, deals: int, violations: Iterable[Violation]) -> AuditReport:

@@ -9,6 +9,7 @@ import sys
 from typing import Any, cast
 
 from funnelcore._cli_diagram import add_process_option, resolve_process
+from funnelcore._words import noun
 
 __all__ = ["register"]
 
@@ -110,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
 
     by = [args.by] if args.by else []
     deals = sum(row["deals"] for row in summary)
-    print(f"funnel of {args.file} (process {process.name!r}, {deals:,} deals)")
+    print(f"funnel of {args.file} (process {process.name!r}, {deals:,} {noun(deals, 'deal')})")
     print()
     print(format_table([*by, *_SUMMARY_COLUMNS], summary))
     print()

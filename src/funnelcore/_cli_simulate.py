@@ -7,6 +7,8 @@ import json
 import math
 from typing import Any
 
+from funnelcore._words import noun
+
 __all__ = ["register"]
 
 
@@ -65,7 +67,11 @@ def _fmt(value: Any, digits: int = 0) -> str:
 def _text(data: dict[str, Any]) -> str:
     method = data["method"]
     head = f"scenario {data['scenario']!r} ({method}"
-    head += f", {data['runs']} runs, seed {data['seed']})" if method == "monte-carlo" else ")"
+    if method == "monte-carlo":
+        runs = data["runs"]
+        head += f", {runs} {noun(runs, 'run')}, seed {data['seed']})"
+    else:
+        head += ")"
     days = data["days_to_win"]
     lines = [
         head,

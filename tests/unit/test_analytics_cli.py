@@ -169,3 +169,11 @@ def test_report_runs_without_the_extras_and_prints_the_same(
         assert plain.pop(table) == close_to(vectorised.pop(table))
     assert plain.pop("weak_link") == close_to([vectorised.pop("weak_link")])[0]
     assert plain == vectorised
+
+
+def test_a_report_of_one_deal_says_deal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("deal_id,stage,at,actor\nD1,lead,2026-01-05,marketing\n")
+    code, out, _ = run(capsys, "report", str(path))
+    assert code == 0
+    assert out.splitlines()[0] == f"funnel of {path} (process 'complex', 1 deal)"

@@ -109,6 +109,8 @@ def test_the_verdict_prints_with_its_evidence() -> None:
     assert "6 deals, 6 still untouched" in text
     assert "win rate:         50.0%" in text
     assert "lead (6 of 8 deals went no further, 75%)" in text
+    one = str(weak_link(strong_marketing_poor_sales(), COMPLEX, reps=1, deals_per_rep=1))
+    assert "1 rep x 1 open deal = 1" in one
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,8 @@ def test_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert cli.main(["simulate", str(_small(tmp_path)), "--runs", "4", "--seed", "2"]) == 0
     out = capsys.readouterr().out
     assert "monte-carlo, 4 runs, seed 2" in out
+    assert cli.main(["simulate", str(_small(tmp_path)), "--runs", "1", "--seed", "2"]) == 0
+    assert "monte-carlo, 1 run, seed 2" in capsys.readouterr().out
     for word in ("won", "win rate", "revenue", "days to win", "p10 / p50 / p90", "closing"):
         assert word in out
     assert cli.main(["simulate", str(EXAMPLE), "--method", "exact"]) == 0

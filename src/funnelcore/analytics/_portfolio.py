@@ -19,6 +19,7 @@ from funnelcore._marketing import Campaign
 from funnelcore._presets import ABLE_AND_LIKELY_TO_BUY
 from funnelcore._process import SalesProcess
 from funnelcore._validation import is_amount
+from funnelcore._words import noun
 from funnelcore.errors import MetricsInputError
 
 __all__ = ["CampaignPortfolio", "CampaignScore", "PortfolioVerdict", "campaign_portfolio"]
@@ -172,7 +173,8 @@ class CampaignPortfolio:
             [
                 format_table(_FIELDS, self.rows()),
                 f"portfolio: {spread}; qualified = reached {self.qualified_stage}; "
-                f"{self.unattributed_leads} leads from no campaign",
+                f"{self.unattributed_leads} {noun(self.unattributed_leads, 'lead')} from no "
+                "campaign",
                 f"to replace: {replace}",
             ]
         )

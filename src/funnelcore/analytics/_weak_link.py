@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from funnelcore._process import SalesProcess
+from funnelcore._words import noun
 from funnelcore.errors import MetricsInputError
 
 if TYPE_CHECKING:
@@ -115,18 +116,21 @@ class WeakLink:
             share = self.weakest_stage_dropped / self.weakest_stage_reached
             weakest = (
                 f"{self.weakest_stage} ({self.weakest_stage_dropped} of "
-                f"{self.weakest_stage_reached} deals went no further, {share:.0%})"
+                f"{self.weakest_stage_reached} {noun(self.weakest_stage_reached, 'deal')} went no "
+                f"further, {share:.0%})"
             )
         lines = [
             f"{self.verdict.value.replace('_', '-')}: {self.explanation}",
-            f"  lead flow:        {self.leads} leads in {self.window_days:.1f} days "
+            f"  lead flow:        {self.leads} {noun(self.leads, 'lead')} in "
+            f"{self.window_days:.1f} {noun(self.window_days, 'day')} "
             f"({self.leads_per_30_days:.1f} per 30 days)",
-            f"  sales capacity:   {self.reps} rep{'s' if self.reps != 1 else ''} x "
-            f"{self.deals_per_rep} open deals "
+            f"  sales capacity:   {self.reps} {noun(self.reps, 'rep')} x "
+            f"{self.deals_per_rep} open {noun(self.deals_per_rep, 'deal')} "
             f"= {self.capacity}",
             f"  open on average:  {self.average_open_deals:.1f} deals, load {self.load:.2f} "
             f"(idle below {self.idle_below:.2f}, saturated from {_SATURATED:.2f})",
-            f"  open at the end:  {self.open_deals} deals, {self.waiting_at_entry} still "
+            f"  open at the end:  {self.open_deals} {noun(self.open_deals, 'deal')}, "
+            f"{self.waiting_at_entry} still "
             "untouched at the entry stage",
             f"  win rate:         {win_rate}",
             f"  loses the most:   {weakest}",
