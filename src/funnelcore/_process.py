@@ -486,6 +486,8 @@ class SalesProcess(Generic[S]):
             GuardFailedError: the evidence does not satisfy the move's guard.
             TerminalStageError: the deal is already closed.
             OutOfOrderError: ``at`` is earlier than the deal's last change.
+            InvalidArgumentError: ``at`` is not a datetime, or ``evidence`` not an
+                :class:`Evidence`.
         """
         if (to is self.won or to is self.lost) and type(deal) is OpenDeal:
             raise self._rejection(
@@ -639,6 +641,13 @@ class SalesProcess(Generic[S]):
                 "a complex sale is closed only by a sales rep (seed 003: the final stages of a "
                 "significant purchase 'can only be made with and through ... a sales person')",
             )
+        if evidence is not None and evidence.__class__ is not Evidence:
+            # A guard reads the record's fields: a dict would fail inside it, unnamed.
+            raise InvalidArgumentError(
+                f"evidence must be an Evidence record, got {type(evidence).__name__}"
+            )
+        if at is not None and not isinstance(at, datetime):
+            raise InvalidArgumentError(f"at must be a datetime, got {type(at).__name__}")
         if move.guards:
             shown = _NO_EVIDENCE if evidence is None else evidence
             for guard in move.guards:

@@ -275,6 +275,29 @@ def test_a_move_dated_before_the_last_change_is_out_of_order() -> None:
         COMPLEX.advance(deal, Stage.PROSPECTING, by=REP, at=naive)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"at": "2026-02-03"}, "at must be a datetime, got str"),
+        ({"evidence": {"permission": True}}, "evidence must be an Evidence record, got dict"),
+    ],
+)
+def test_a_move_refuses_a_time_or_evidence_of_the_wrong_kind(
+    arguments: dict[str, Any], message: str
+) -> None:
+    """Refused as the wrong kind, the deal unchanged.
+
+    A dict of evidence failed inside the guard with an AttributeError; a text time was reported
+    as out of order.
+    """
+    deal = COMPLEX.advance(new_deal(), Stage.PROSPECTING, by=REP, at=T0)
+    with pytest.raises(InvalidArgumentError, match=message):
+        COMPLEX.advance(deal, Stage.QUALIFYING, by=REP, **arguments)
+    with pytest.raises(InvalidArgumentError, match=message):
+        COMPLEX.advance(new_deal(), Stage.PROSPECTING, by=REP, **arguments)
+    assert deal.stage is Stage.PROSPECTING
+
+
 def test_a_move_without_a_time_is_stamped_now() -> None:
     before = datetime.now(timezone.utc)
     moved = COMPLEX.advance(new_deal(), Stage.PROSPECTING, by=REP)
