@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, final
 
 import attrs
@@ -60,6 +61,33 @@ def _check_origin(lead: Lead, _: attrs.Attribute[Any], __: object) -> None:
         )
 
 
+def _optional_record(field: str, kind: str) -> Callable[[Lead, Any, object], None]:
+    """A validator: ``None`` or a record of the class named ``kind`` (imported late: a cycle)."""
+
+    def check(_: Lead, __: attrs.Attribute[Any], value: object) -> None:
+        from funnelcore import _marketing
+
+        if value is not None and not isinstance(value, getattr(_marketing, kind)):
+            raise InvalidRecordError(
+                "Lead", field, f"must be a {kind} or None, got {type(value).__name__}"
+            )
+
+    return check
+
+
+def _check_message_in_campaign(lead: Lead, _: attrs.Attribute[Any], __: object) -> None:
+    # Campaign.inquiry checks this too; a Lead built directly must not credit a campaign with
+    # a message it never sent.
+    if (
+        lead.message is not None
+        and lead.campaign is not None
+        and lead.message not in lead.campaign.messages
+    ):
+        raise InvalidRecordError(
+            "Lead", "message", f"is not one of campaign {lead.campaign.name!r}'s messages"
+        )
+
+
 @final
 @attrs.frozen(weakref_slot=False)
 class Lead:
@@ -86,8 +114,14 @@ class Lead:
         kw_only=True,
         validator=attrs.validators.instance_of(Predisposition),
     )
-    message: MarketingMessage | None = attrs.field(default=None, kw_only=True)
-    campaign: Campaign | None = attrs.field(default=None, kw_only=True)
+    message: MarketingMessage | None = attrs.field(
+        default=None, kw_only=True, validator=_optional_record("message", "MarketingMessage")
+    )
+    campaign: Campaign | None = attrs.field(
+        default=None,
+        kw_only=True,
+        validator=[_optional_record("campaign", "Campaign"), _check_message_in_campaign],
+    )
 
     @property
     def is_marketing_generated(self) -> bool:

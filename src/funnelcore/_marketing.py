@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import ClassVar, final
+from typing import Any, ClassVar, cast, final
 
 import attrs
 
 from funnelcore._leads import Lead, LeadSource, Predisposition
 from funnelcore._validation import (
     finite_non_negative,
-    non_empty,
     non_empty_text,
     text_tuple,
     texts,
@@ -122,8 +121,30 @@ class MarketingMessage:
         )
 
 
-def _message_tuple(messages: Iterable[MarketingMessage]) -> tuple[MarketingMessage, ...]:
-    return tuple(messages)
+def _message_tuple(
+    messages: MarketingMessage | Iterable[MarketingMessage],
+) -> tuple[MarketingMessage, ...]:
+    """A lone message is one message; anything not iterable is left for the validator."""
+    if isinstance(messages, MarketingMessage):
+        return (messages,)
+    if isinstance(messages, Iterable) and not isinstance(messages, str):
+        return tuple(messages)
+    return cast("tuple[MarketingMessage, ...]", messages)
+
+
+def _check_messages(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple) or not value:
+        raise InvalidRecordError(
+            "Campaign", attribute.name, f"must be one or more MarketingMessage, got {value!r}"
+        )
+    items = cast("tuple[object, ...]", value)
+    strangers = [type(item).__name__ for item in items if not isinstance(item, MarketingMessage)]
+    if strangers:
+        raise InvalidRecordError(
+            "Campaign",
+            attribute.name,
+            f"must be MarketingMessage records, got {', '.join(sorted(set(strangers)))}",
+        )
 
 
 @final
@@ -137,13 +158,14 @@ class Campaign:
 
     Attributes:
         name: the campaign's name, unique within a portfolio.
-        messages: the messages it sends (at least one).
+        messages: the messages it sends: at least one, ``MarketingMessage`` records (a lone
+            message is one).
         cost: what it cost, in the deal currency.
     """
 
     name: str = attrs.field(validator=non_empty_text("Campaign"))
     messages: tuple[MarketingMessage, ...] = attrs.field(
-        converter=_message_tuple, validator=non_empty("Campaign")
+        converter=_message_tuple, validator=_check_messages
     )
     cost: float = attrs.field(default=0.0, validator=finite_non_negative("Campaign"))
 

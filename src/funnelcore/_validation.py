@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable
 from typing import Any, TypeGuard, cast
 
 import attrs
@@ -14,7 +14,6 @@ __all__ = [
     "finite_non_negative",
     "flag",
     "is_amount",
-    "non_empty",
     "non_empty_text",
     "text_tuple",
     "texts",
@@ -80,16 +79,6 @@ def texts(record: str) -> Validator:
         items = cast("tuple[object, ...]", value) if isinstance(value, tuple) else None
         if items is None or not all(isinstance(item, str) for item in items):
             raise InvalidRecordError(record, attribute.name, f"must be texts, got {value!r}")
-
-    return check
-
-
-def non_empty(record: str) -> Validator:
-    """A validator: a non-empty collection."""
-
-    def check(_: object, attribute: attrs.Attribute[Any], value: Sized) -> None:
-        if len(value) == 0:
-            raise InvalidRecordError(record, attribute.name, "must not be empty")
 
     return check
 

@@ -48,6 +48,18 @@ AD = MarketingMessage("Close in a day", audience=CFOS, medium=Medium.ADVERTISING
             "text",
         ),
         (lambda: Campaign("Q1", []), "Campaign", "messages"),
+        (lambda: Campaign("Q1", "Close in a day"), "Campaign", "messages"),  # type: ignore[arg-type]
+        (lambda: Campaign("Q1", ["Close in a day"]), "Campaign", "messages"),  # type: ignore[list-item]
+        (
+            lambda: Lead("Ada", source=LeadSource.MARKETING_RESPONSE, campaign="Q1"),  # type: ignore[arg-type]
+            "Lead",
+            "campaign",
+        ),
+        (
+            lambda: Lead("Ada", source=LeadSource.MARKETING_RESPONSE, message="Close"),  # type: ignore[arg-type]
+            "Lead",
+            "message",
+        ),
         (lambda: Campaign("Q1", [AD], cost=-1), "Campaign", "cost"),
         (lambda: Campaign("Q1", [AD], cost=float("nan")), "Campaign", "cost"),
         (lambda: Lead("", source=LeadSource.REFERRAL), "Lead", "contact"),
@@ -101,6 +113,15 @@ def test_a_campaign_only_answers_for_its_own_messages() -> None:
     other = MarketingMessage("Other", audience=CFOS, medium=Medium.PR)
     with pytest.raises(InvalidRecordError, match="not one of campaign"):
         Campaign("Q1", [AD]).inquiry("Ada", message=other)
+    # Built directly, a lead may not credit a campaign with a message it never sent either.
+    with pytest.raises(InvalidRecordError, match=r"Lead\.message: is not one of campaign 'Q1'"):
+        Lead(
+            "Ada", source=LeadSource.MARKETING_RESPONSE, message=other, campaign=Campaign("Q1", AD)
+        )
+
+
+def test_a_campaign_of_one_message_may_be_given_the_message() -> None:
+    assert Campaign("Q1", AD).messages == (AD,)
 
 
 def test_a_marketing_message_is_one_way_and_a_sales_interaction_two_way() -> None:
