@@ -575,7 +575,7 @@ class SalesProcess(Generic[S]):
             deal: Deal[S] = self.open_deal(
                 lead, product, by=first.actor, at=first.at, value=value, deal_id=deal_id
             )
-        except MoveRejectedError as error:
+        except (MoveRejectedError, InvalidArgumentError) as error:
             raise InvalidHistoryError(deal_id=deal_id, index=0, reason=str(error)) from error
         for index, change in enumerate(history[1:], start=1):
             if change.from_stage is not deal.stage:
@@ -597,7 +597,8 @@ class SalesProcess(Generic[S]):
                     change.evidence,
                     ClosedDeal if closed else OpenDeal,
                 )
-            except MoveRejectedError as error:
+            except (MoveRejectedError, InvalidArgumentError) as error:
+                # A change holding the wrong kind of time or evidence is an unusable history too.
                 raise InvalidHistoryError(
                     deal_id=deal_id, index=index, reason=str(error)
                 ) from error

@@ -444,6 +444,15 @@ def test_replay_refuses_a_forged_win() -> None:
             1,
             "out of order",
         ),
+        ([StageChange(None, Stage.LEAD, REP, "2026-01-05")], 0, "at must be a datetime"),
+        (
+            [
+                StageChange(None, Stage.LEAD, REP, T0),
+                StageChange(Stage.LEAD, Stage.PROSPECTING, REP, T0, evidence={"permission": True}),
+            ],
+            1,
+            "evidence must be an Evidence record, got dict",
+        ),
     ],
 )
 def test_replay_names_the_first_illegal_change(history: list[Any], index: int, words: str) -> None:
