@@ -186,6 +186,8 @@ def test_unusable_costs_and_band_are_refused_before_the_log_is_read() -> None:
         campaign_portfolio(portfolio_log(), SIMPLE, ["A"])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="got NoneType"):
         campaign_portfolio(portfolio_log(), SIMPLE, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected a SalesProcess, got str"):
+        campaign_portfolio(portfolio_log(), "simple", COSTS)  # type: ignore[arg-type]
     for band in (-0.5, float("nan"), True):
         with pytest.raises(MetricsInputError, match="band must be a number >= 0"):
             campaign_portfolio(portfolio_log(), SIMPLE, COSTS, band=band)

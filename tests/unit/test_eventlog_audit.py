@@ -604,3 +604,16 @@ def test_a_log_cut_into_deal_parts_keeps_a_deal_whose_id_is_padded_in_one_part(
     monkeypatch.setattr(_log_frames, "deal_parts", parts)
     assert audit(log, COMPLEX, engine="vectorised") == expected
     assert cuts == [10]
+
+
+@pytest.mark.parametrize("reader", ["audit", "deals_from_log", "read_log"])
+def test_a_process_that_is_not_a_sales_process_is_refused_by_type(reader: str) -> None:
+    """A preset's name where the process belongs failed with "'str' has no attribute 'name'"."""
+    import funnelcore
+    from funnelcore import InvalidArgumentError
+
+    rows = [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "sales"}]
+    function = getattr(funnelcore, reader)
+    arguments: dict[str, Any] = {"process": "complex"}
+    with pytest.raises(InvalidArgumentError, match="expected a SalesProcess, got str"):
+        function(rows, **arguments)

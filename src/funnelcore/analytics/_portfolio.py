@@ -265,8 +265,9 @@ def campaign_portfolio(
             negative, or the log is unusable (as :func:`~funnelcore.analytics.stage_funnel`).
     """
     from funnelcore.analytics._engines import measured
-    from funnelcore.analytics._shape import stage_of
+    from funnelcore.analytics._shape import layout, stage_of
 
+    layout(process)  # refuses what is not a SalesProcess before its moves are read
     if not is_amount(band):
         raise MetricsInputError(f"band must be a number >= 0, got {band!r}")
     priced = _costs(costs)
