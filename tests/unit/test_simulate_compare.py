@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
 import attrs
 import pytest
 
@@ -15,11 +18,16 @@ from funnelcore.simulate import (
     Variation,
     better_conversion,
     compare,
+    exact,
+    forecast,
+    monte_carlo,
     more_leads,
     more_reps,
+    sample_deals,
     weak_link,
 )
 
+DAY = datetime(2026, 1, 5, tzinfo=timezone.utc)
 OPEN = list(SalesProcess.complex().open_stages)
 ADVANCE = dict(zip(OPEN, [0.6, 0.7, 0.4, 0.8, 0.7, 0.6, 0.9], strict=True))
 BASE = Scenario(
@@ -107,3 +115,32 @@ def test_custom_variations_and_bad_arguments() -> None:
         compare(BASE, [])
     with pytest.raises(SimulationInputError, match="factor"):
         more_leads(-1)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: compare(BASE, [better_conversion("won")]), "'won' is not an open stage"),
+        (lambda: compare(BASE, [better_conversion("closng")]), "unknown stage 'closng'"),
+        (lambda: compare(BASE, ["faster"]), "expected Variation records"),  # type: ignore[list-item]
+        (
+            lambda: compare(BASE, [Variation("nothing", lambda s: None)]),  # type: ignore[arg-type,return-value]
+            "variation 'nothing' gave a NoneType, not a Scenario",
+        ),
+        (lambda: compare("complex", [more_leads()]), "expected a Scenario, got str"),  # type: ignore[arg-type]
+        (lambda: exact("complex"), "expected a Scenario, got str"),  # type: ignore[arg-type]
+        (lambda: monte_carlo("complex"), "expected a Scenario, got str"),  # type: ignore[arg-type]
+        (
+            lambda: forecast([], "complex", today=DAY, horizon=DAY + timedelta(days=1)),  # type: ignore[arg-type]
+            "expected a Scenario, got str",
+        ),
+        (
+            lambda: sample_deals("complex", count=1, start=DAY),  # type: ignore[arg-type]
+            "expected a Scenario, got str",
+        ),
+    ],
+)
+def test_unusable_variations_are_named_not_crashes(call: Any, message: str) -> None:
+    """A terminal stage failed with a KeyError, a text with an AttributeError."""
+    with pytest.raises(SimulationInputError, match=message):
+        call()

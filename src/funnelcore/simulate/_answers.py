@@ -8,7 +8,7 @@ from funnelcore.errors import ScenarioError, SimulationInputError
 from funnelcore.simulate._results import ExactResult, MonteCarloResult
 from funnelcore.simulate._scenario import Scenario
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "check_runs", "exact", "monte_carlo"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "check_runs", "check_scenario", "exact", "monte_carlo"]
 
 #: Leads simulated per chunk (each chunk has its own random stream; see :func:`monte_carlo`).
 #: Measured on a 2-core EPYC with 1 MiB of L2 per core: chunks of 2**15 to 2**17 leads run
@@ -32,6 +32,14 @@ def check_runs(runs: object, seed: object, threads: object = None) -> None:
         raise SimulationInputError("arguments", problems)
 
 
+def check_scenario(scenario: object) -> None:
+    """Raise :class:`SimulationInputError` for what is not a :class:`Scenario` (internal)."""
+    if not isinstance(scenario, Scenario):
+        raise SimulationInputError(
+            "arguments", [f"scenario: expected a Scenario, got {type(scenario).__name__}"]
+        )
+
+
 def exact(scenario: Scenario) -> ExactResult:
     """The exact answers of a scenario, from its absorbing Markov chain.
 
@@ -51,6 +59,7 @@ def exact(scenario: Scenario) -> ExactResult:
         ScenarioError: the scenario has sales capacity, which has no exact model here (a queue
             with leads going cold); use :func:`monte_carlo`.
     """
+    check_scenario(scenario)
     if scenario.capacity is not None:
         raise ScenarioError(
             scenario.name,
@@ -107,6 +116,7 @@ def monte_carlo(
     Raises:
         SimulationInputError: ``runs``, ``seed``, ``threads`` or ``chunk_size`` is unusable.
     """
+    check_scenario(scenario)
     check_runs(runs, seed, threads)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise SimulationInputError(

@@ -9,8 +9,8 @@ from typing import Any, Literal, final
 import attrs
 
 from funnelcore._validation import is_amount
-from funnelcore.errors import ScenarioError, SimulationInputError
-from funnelcore.simulate._answers import check_runs, exact, monte_carlo
+from funnelcore.errors import ScenarioError, SimulationInputError, UnknownStageError
+from funnelcore.simulate._answers import check_runs, check_scenario, exact, monte_carlo
 from funnelcore.simulate._results import Band
 from funnelcore.simulate._scenario import Scenario
 
@@ -73,7 +73,19 @@ def better_conversion(stage: Any, by: float = 0.05) -> Variation:
         raise SimulationInputError("arguments", [f"by: {by!r} must be a number"])
 
     def change(scenario: Scenario) -> Scenario:
-        found = scenario.process.stage(stage) if isinstance(stage, str) else stage
+        process = scenario.process
+        try:
+            found = process.stage(stage) if isinstance(stage, str) else stage
+        except UnknownStageError as error:
+            raise SimulationInputError("arguments", [f"better_conversion: {error}"]) from error
+        if found not in process.open_stages:
+            raise SimulationInputError(
+                "arguments",
+                [
+                    f"better_conversion: {stage!r} is not an open stage of {process.name!r} "
+                    f"({', '.join(str(s.value) for s in process.open_stages)})"
+                ],
+            )
         advance = dict(scenario.advance)
         room = 1.0 - sum(scenario.branch.get(found, {}).values())
         advance[found] = min(max(0.0, advance[found] + by), room)
@@ -230,8 +242,25 @@ def compare(
         raise SimulationInputError(
             "arguments", [f"method: {method!r}; use 'auto', 'exact' or 'monte-carlo'"]
         )
+    check_scenario(scenario)
     check_runs(runs, seed, threads)
-    varied = [(v.name, v.apply(scenario)) for v in variations]
+    varied: list[tuple[str, Scenario]] = []
+    for variation in variations:
+        if not isinstance(variation, Variation):
+            raise SimulationInputError(
+                "arguments",
+                [
+                    "variations: expected Variation records (more_leads(), better_conversion(), "
+                    f"more_reps() or your own), got {type(variation).__name__}"
+                ],
+            )
+        subject = variation.apply(scenario)
+        if not isinstance(subject, Scenario):
+            raise SimulationInputError(
+                "arguments",
+                [f"variation {variation.name!r} gave a {type(subject).__name__}, not a Scenario"],
+            )
+        varied.append((variation.name, subject))
     if not varied:
         raise SimulationInputError("arguments", ["variations: give at least one"])
     chosen = method

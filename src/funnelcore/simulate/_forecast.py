@@ -10,7 +10,7 @@ from typing import Any, final
 import attrs
 
 from funnelcore.errors import SimulationInputError
-from funnelcore.simulate._answers import DEFAULT_CHUNK_SIZE, check_runs
+from funnelcore.simulate._answers import DEFAULT_CHUNK_SIZE, check_runs, check_scenario
 from funnelcore.simulate._history import tracks
 from funnelcore.simulate._results import Band
 from funnelcore.simulate._scenario import Scenario
@@ -112,6 +112,7 @@ def forecast(
             does not have, or a deal entered its stage after ``today``, or ``horizon`` is not
             after ``today``, or ``runs``/``seed`` are bad.
     """
+    check_scenario(scenario)
     check_runs(runs, seed, threads)
     try:
         horizon_days = (horizon - today).total_seconds() / 86400.0

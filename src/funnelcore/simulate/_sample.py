@@ -11,6 +11,7 @@ from funnelcore._actors import SalesRep
 from funnelcore._deal import ClosedDeal, OpenDeal
 from funnelcore._leads import Lead, LeadSource, Product
 from funnelcore.errors import SimulationInputError
+from funnelcore.simulate._answers import check_scenario
 from funnelcore.simulate._scenario import Scenario, lognormal_log
 from funnelcore.testing import FULL_EVIDENCE
 
@@ -47,6 +48,7 @@ def sample_deals(
     Raises:
         SimulationInputError: ``count`` or ``spread_days`` is unusable.
     """
+    check_scenario(scenario)
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise SimulationInputError("arguments", [f"count: {count!r} must be a whole number >= 0"])
     if (
