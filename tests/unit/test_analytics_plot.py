@@ -65,3 +65,14 @@ def test_conversion_chart_of_an_unknown_stage_is_refused() -> None:
         plot_conversion(
             stage_funnel(story_polars(), COMPLEX, by="campaign"), "campaign", stage="signed"
         )
+
+
+def test_conversion_chart_takes_a_stage_as_the_process_spells_it() -> None:
+    """The stage "Needs Analysis" is needs_analysis, as SalesProcess.stage reads it."""
+    funnel = stage_funnel(story_polars(), COMPLEX, by="campaign")
+    spaced = plot_conversion(funnel, "campaign", stage="Needs Analysis")
+    exact = plot_conversion(funnel, "campaign", stage="needs_analysis")
+    widths = [[bar.get_width() for bar in figure.axes[0].patches] for figure in (spaced, exact)]
+    assert widths[0] == widths[1]
+    with pytest.raises(MetricsInputError, match="no stage 'needs  analysis'"):
+        plot_conversion(funnel, "campaign", stage="needs  analysis")

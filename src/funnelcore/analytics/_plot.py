@@ -75,6 +75,11 @@ def plot_funnel(funnel: Any, *, title: str | None = "Deals that reached each sta
     return figure
 
 
+def _stage_key(name: str) -> str:
+    # As SalesProcess.stage matches names: any case, a space or hyphen for an underscore.
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
 def plot_conversion(
     funnel: Any,
     by: str,
@@ -87,11 +92,13 @@ def plot_conversion(
     Args:
         funnel: a result of ``stage_funnel`` or ``stage_conversion`` with ``by=``.
         by: the breakdown column.
-        stage: the stage whose ``conversion_from_entry`` is charted.
+        stage: the stage whose ``conversion_from_entry`` is charted (its value, in
+            any case, a space or hyphen standing for an underscore: ``"Needs Analysis"``).
         title: the chart's title (default: "Leads that reached <stage>, by <by>").
     """
     rows = _rows(funnel, (by, "stage", "conversion_from_entry"))
-    chosen = [row for row in rows if str(row["stage"]).lower() == stage.lower()]
+    wanted = _stage_key(stage)
+    chosen = [row for row in rows if _stage_key(str(row["stage"])) == wanted]
     if not chosen:
         raise MetricsInputError(f"the funnel has no stage {stage!r}", column="stage")
     figure, axes = _figure(
