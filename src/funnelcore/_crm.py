@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, cast, final
@@ -23,7 +23,12 @@ from funnelcore._actors import Role
 from funnelcore._log_source import blank, describe_source, load_raw, source_kind, text_of
 from funnelcore._process import SalesProcess
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
-from funnelcore.errors import LogReadError, UnknownStageError
+from funnelcore.errors import (
+    InvalidArgumentError,
+    InvalidRecordError,
+    LogReadError,
+    UnknownStageError,
+)
 
 __all__ = [
     "CRM_SNAPSHOT_MAPPING",
@@ -51,7 +56,34 @@ def crm_process() -> SalesProcess[Any]:
 
 
 def _dates(value: Mapping[str, str]) -> dict[str, str]:
-    return dict(value)
+    # Anything not a mapping is left for _check_dates to refuse with the field's name.
+    return dict(value) if isinstance(value, Mapping) else cast("dict[str, str]", value)
+
+
+def _column(optional: bool) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """A validator: a column name (non-empty text), or ``None`` when ``optional``."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidRecordError(
+                "SnapshotMapping", attribute.name, f"must be a column name, got {value!r}"
+            )
+
+    return check
+
+
+def _check_dates(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    items = cast("dict[object, object]", value).items() if isinstance(value, dict) else None
+    if items is None or not all(
+        isinstance(text, str) and text.strip() for pair in items for text in pair
+    ):
+        raise InvalidRecordError(
+            "SnapshotMapping",
+            attribute.name,
+            f"must map stage values to column names, got {value!r}",
+        )
 
 
 @final
@@ -69,15 +101,16 @@ class SnapshotMapping:
         role: the role that makes every move of an imported deal.
     """
 
-    deal_id: str = "opportunity_id"
-    stage: str = "deal_stage"
+    deal_id: str = attrs.field(default="opportunity_id", validator=_column(optional=False))
+    stage: str = attrs.field(default="deal_stage", validator=_column(optional=False))
     dates: dict[str, str] = attrs.field(
         factory=lambda: {"engaging": "engage_date", "won": "close_date", "lost": "close_date"},
         converter=_dates,
+        validator=_check_dates,
     )
-    actor_name: str | None = "sales_agent"
-    value: str | None = "close_value"
-    role: Role = Role.SALES
+    actor_name: str | None = attrs.field(default="sales_agent", validator=_column(optional=True))
+    value: str | None = attrs.field(default="close_value", validator=_column(optional=True))
+    role: Role = attrs.field(default=Role.SALES, validator=attrs.validators.instance_of(Role))
 
 
 #: The mapping of the public Maven CRM sample (``sales_pipeline.csv``).
@@ -148,7 +181,15 @@ def import_crm_snapshot(
 
     Raises:
         LogReadError: the export cannot be read or lacks a column the mapping names.
+        InvalidArgumentError: ``mapping`` is not a :class:`SnapshotMapping`, or ``process`` not a
+            :class:`SalesProcess`.
     """
+    if not isinstance(mapping, SnapshotMapping):
+        raise InvalidArgumentError(
+            f"mapping= takes a SnapshotMapping, got {type(mapping).__name__}"
+        )
+    if process is not None and not isinstance(process, SalesProcess):
+        raise InvalidArgumentError(f"expected a SalesProcess, got {type(process).__name__}")
     chosen = process if process is not None else crm_process()
     label = describe_source(source)
     kind = source_kind(source)

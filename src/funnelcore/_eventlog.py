@@ -30,7 +30,12 @@ from funnelcore._log_source import (
 from funnelcore._mapping import ColumnMapping
 from funnelcore._process import SalesProcess
 from funnelcore._timestamps import as_utc
-from funnelcore.errors import InvalidLogError, InvalidRecordError, LogReadError
+from funnelcore.errors import (
+    InvalidArgumentError,
+    InvalidLogError,
+    InvalidRecordError,
+    LogReadError,
+)
 
 __all__ = [
     "LOGGED_EVIDENCE",
@@ -489,6 +494,10 @@ def deals_to_log(deals: Iterable[Deal[Any]], *, backend: Backend = "rows") -> An
     """
     rows: list[dict[str, Any]] = []
     for deal in deals:
+        if not isinstance(deal, (OpenDeal, ClosedDeal)):
+            raise InvalidArgumentError(
+                f"deals_to_log takes deals (OpenDeal or ClosedDeal), got {type(deal).__name__}"
+            )
         lead = deal.lead
         campaign = lead.campaign.name if lead.campaign is not None else None
         for change in deal.history:

@@ -139,9 +139,15 @@ def plan_renames(columns: list[str], mapping: ColumnMapping | None, source: str)
 
     Raises:
         LogReadError: a required column is missing, or a rename would clash with a column.
+        InvalidArgumentError: ``mapping`` is not a :class:`ColumnMapping`.
     """
-    from funnelcore.errors import LogReadError
+    from funnelcore.errors import InvalidArgumentError, LogReadError
 
+    if mapping is not None and not isinstance(mapping, ColumnMapping):
+        raise InvalidArgumentError(
+            f"mapping= takes a ColumnMapping (ColumnMapping.from_dict builds one from a dict), "
+            f"got {type(mapping).__name__}"
+        )
     mapped = mapping or DEFAULT_MAPPING
     renames = {user: canonical for user, canonical in mapped.renames().items() if user in columns}
     renamed = [renames.get(name, name) for name in columns]

@@ -16,6 +16,7 @@ import pytest
 
 from funnelcore import (
     ColumnMapping,
+    InvalidArgumentError,
     InvalidLogError,
     InvalidRecordError,
     Lead,
@@ -26,6 +27,7 @@ from funnelcore import (
     ProductKind,
     SalesProcess,
     SalesRep,
+    SnapshotMapping,
     System,
     audit,
     crm_process,
@@ -861,3 +863,33 @@ def test_an_empty_crm_snapshot_gives_an_empty_log_with_its_columns(kind: str) ->
     assert empty.height == 0
     assert empty.columns[:4] == ["deal_id", "stage", "at", "actor"]
     assert "account" in empty.columns
+
+
+def test_arguments_of_the_wrong_kind_are_refused_by_type() -> None:
+    """Each failed with an AttributeError deep inside, or was accepted and failed later."""
+    rows = [{"deal_id": "D1", "stage": "lead", "at": "2026-01-05", "actor": "sales"}]
+    with pytest.raises(InvalidArgumentError, match="takes deals \\(OpenDeal or ClosedDeal\\)"):
+        deals_to_log(["D1"])  # type: ignore[list-item]
+    for reader in (audit, deals_from_log):
+        with pytest.raises(InvalidArgumentError, match=r"ColumnMapping\.from_dict builds one"):
+            reader(rows, COMPLEX, mapping={"deal_id": "id"})  # type: ignore[operator]
+    with pytest.raises(InvalidArgumentError, match=r"ColumnMapping\.from_dict builds one"):
+        read_log(rows, mapping={"deal_id": "id"})  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="mapping= takes a SnapshotMapping, got str"):
+        import_crm_snapshot([], mapping="crm")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"deal_id": 5}, "SnapshotMapping.deal_id: must be a column name, got 5"),
+        ({"stage": " "}, "SnapshotMapping.stage: must be a column name"),
+        ({"actor_name": ""}, "SnapshotMapping.actor_name: must be a column name"),
+        ({"dates": {"won": 5}}, "SnapshotMapping.dates: must map stage values to column names"),
+        ({"dates": "close_date"}, "SnapshotMapping.dates: must map stage values"),
+    ],
+)
+def test_a_snapshot_mapping_names_columns(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidRecordError, match=re.escape(message)):
+        SnapshotMapping(**fields)
+    assert SnapshotMapping(actor_name=None, value=None).value is None
