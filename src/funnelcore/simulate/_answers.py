@@ -58,6 +58,7 @@ def exact(scenario: Scenario) -> ExactResult:
     Raises:
         ScenarioError: the scenario has sales capacity, which has no exact model here (a queue
             with leads going cold); use :func:`monte_carlo`.
+        SimulationInputError: ``scenario`` is not a :class:`Scenario`.
     """
     check_scenario(scenario)
     if scenario.capacity is not None:
@@ -114,7 +115,8 @@ def monte_carlo(
             the exact mean days to win); later entries land in its last period.
 
     Raises:
-        SimulationInputError: ``runs``, ``seed``, ``threads`` or ``chunk_size`` is unusable.
+        SimulationInputError: ``runs``, ``seed``, ``threads`` or ``chunk_size`` is unusable, or
+            ``scenario`` is not a :class:`Scenario`.
     """
     check_scenario(scenario)
     check_runs(runs, seed, threads)

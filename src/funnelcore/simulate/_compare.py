@@ -236,7 +236,9 @@ def compare(
 
     Raises:
         ScenarioError: a variation makes the scenario invalid, or the method cannot answer it.
-        SimulationInputError: bad ``method``, ``runs`` or ``seed``.
+        SimulationInputError: bad ``method``, ``runs`` or ``seed``; ``scenario`` not a
+            :class:`Scenario`; a variation that is not a :class:`Variation`, gives no scenario,
+            or (``better_conversion``) names a stage that is not open.
     """
     if method not in ("auto", "exact", "monte-carlo"):
         raise SimulationInputError(

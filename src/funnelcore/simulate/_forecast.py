@@ -110,7 +110,8 @@ def forecast(
     Raises:
         SimulationInputError: the pipeline has malformed rows or stages the scenario's process
             does not have, or a deal entered its stage after ``today``, or ``horizon`` is not
-            after ``today``, or ``runs``/``seed`` are bad.
+            after ``today``, or ``runs``/``seed`` are bad, or ``scenario`` is not a
+            :class:`Scenario`.
     """
     check_scenario(scenario)
     check_runs(runs, seed, threads)

@@ -46,7 +46,8 @@ def sample_deals(
     ['won', 'won', 'won']
 
     Raises:
-        SimulationInputError: ``count`` or ``spread_days`` is unusable.
+        SimulationInputError: ``count`` or ``spread_days`` is unusable, or ``scenario`` is not a
+            :class:`Scenario`.
     """
     check_scenario(scenario)
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
