@@ -37,9 +37,12 @@ from funnelcore.testing import FULL_EVIDENCE
 
 # -- core: records and actors --------------------------------------------------------------------
 
+# Names as people type them: letters, digits, spaces (around them too), punctuation and quotes.
 names = st.text(
-    alphabet=st.characters(categories=("L", "N"), max_codepoint=0x17F), min_size=1, max_size=12
-)
+    alphabet=st.characters(categories=("L", "N", "Zs", "P"), max_codepoint=0x17F),
+    min_size=1,
+    max_size=12,
+).filter(str.strip)
 
 marketing_actors = names.map(Marketing)
 sales_reps = names.map(SalesRep)
@@ -237,7 +240,6 @@ _ACTOR_OF: dict[Role, Any] = {
     Role.CUSTOMER: Customer,
     Role.SYSTEM: System,
 }
-_NAMES = ("Sam", "Ann", "Lee")
 _START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
@@ -265,8 +267,8 @@ def legal_deals(draw: st.DrawFn, process: SalesProcess[Any], count: int) -> list
         at = _START + timedelta(hours=draw(st.integers(0, 48)))
         deal = process.open_deal(
             Lead(deal_id, source=draw(st.sampled_from(list(LeadSource)[1:]))),
-            Product(draw(st.sampled_from(("ERP", "CRM"))), kind=kind),
-            by=actor_for(opener, draw(st.sampled_from(_NAMES))),
+            Product(draw(names), kind=kind),
+            by=actor_for(opener, draw(names)),
             at=at,
             value=float(draw(st.integers(0, 5000))),
             deal_id=deal_id,
@@ -278,7 +280,7 @@ def legal_deals(draw: st.DrawFn, process: SalesProcess[Any], count: int) -> list
             move = process.move_between(deal.stage, target)
             assert move is not None
             role = draw(st.sampled_from(sorted(move.by, key=str)))
-            actor = actor_for(role, draw(st.sampled_from(_NAMES)))
+            actor = actor_for(role, draw(names))
             at = at + timedelta(minutes=draw(st.integers(0, 3000)))
             if target is process.won:
                 deal = process.win(deal, by=actor, at=at, evidence=FULL_EVIDENCE)

@@ -230,7 +230,9 @@ def _ordered(names: Sequence[str]) -> list[str]:
 
 def _actor(role: str, name: object) -> Actor:
     kind = Role(role)
-    text = name.strip() if isinstance(name, str) and name.strip() else PLACEHOLDER_NAMES[kind]
+    # As written (only a blank name is no name): deals_to_log writes the actor's name as it is,
+    # so a name with spaces around it must come back with them.
+    text = PLACEHOLDER_NAMES[kind] if blank(name) else text_of(name)
     if kind is Role.SALES:
         return SalesRep(text)
     if kind is Role.MARKETING:
