@@ -334,13 +334,28 @@ class SalesProcess(Generic[S]):
         raise UnknownStageError(name, self.name, (str(s.value) for s in self.stages))
 
     def next_stages(self, stage: S) -> tuple[S, ...]:
-        """The stages a deal at ``stage`` may move to, in definition order."""
-        return self._moves_from.get(stage, ())
+        """The stages a deal at ``stage`` may move to, in definition order.
+
+        Raises:
+            UnknownStageError: when ``stage`` is not one of the process's stages.
+        """
+        found = self._moves_from.get(stage)
+        if found is None:
+            raise UnknownStageError(stage, self.name, (str(s.value) for s in self.stages))
+        return found
 
     def move_between(self, source: S, target: S) -> Move[S] | None:
-        """The move from ``source`` to ``target``, or ``None`` if the process has none."""
+        """The move from ``source`` to ``target``, or ``None`` if the process has none.
+
+        Raises:
+            UnknownStageError: when ``source`` or ``target`` is not one of the process's stages
+                (so an unknown stage is not taken for a missing move).
+        """
+        for end in (source, target):
+            if end not in self._moves_from:
+                raise UnknownStageError(end, self.name, (str(s.value) for s in self.stages))
         for move in self.moves:
-            if move.source is source and move.target is target:
+            if move.source == source and move.target == target:
                 return move
         return None
 

@@ -748,6 +748,22 @@ def test_path_to_an_unreachable_stage_is_empty_and_an_unknown_stage_is_refused()
         COMPLEX.path_to(CrmStage.ENGAGING)  # type: ignore[arg-type]
 
 
+def test_an_unknown_stage_is_not_taken_for_a_missing_move() -> None:
+    """move_between and next_stages said "no move" (None, ()) for a stage the process lacks."""
+    assert COMPLEX.move_between(Stage.LEAD, Stage.WON) is None  # a stage skipped: no move
+    for ask in (
+        lambda: COMPLEX.move_between(Stage.LEAD, CrmStage.ENGAGING),  # type: ignore[arg-type]
+        lambda: COMPLEX.move_between("leed", Stage.PROSPECTING),  # type: ignore[arg-type]
+        lambda: COMPLEX.next_stages(CrmStage.ENGAGING),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(UnknownStageError):
+            ask()
+    # A str-valued stage's value finds it, as a dict of stages would.
+    prospect = COMPLEX.move_between("lead", "prospecting")  # type: ignore[arg-type]
+    assert prospect is not None
+    assert prospect.name == "prospect"
+
+
 def test_a_commodity_in_the_complex_process_is_still_closed_by_a_rep() -> None:
     book = Product("Handbook", kind=ProductKind.COMMODITY)
     closing = walk(COMPLEX, new_deal(product=book), Stage.CLOSING, by=REP)
