@@ -309,8 +309,21 @@ class SalesProcess(Generic[S]):
         return tuple(s for s in self.stages if s is not self.won and s is not self.lost)
 
     def is_terminal(self, stage: S) -> bool:
-        """Whether ``stage`` is WON or LOST."""
-        return stage is self.won or stage is self.lost
+        """Whether ``stage`` is WON or LOST.
+
+        Raises:
+            UnknownStageError: when ``stage`` is not one of the process's stages.
+        """
+        if stage is self.won or stage is self.lost:
+            return True
+        self._check_known(stage)
+        return stage == self.won or stage == self.lost
+
+    def _check_known(self, stage: object) -> None:
+        # Members hash and compare as themselves (str-valued ones also as their value): a
+        # stage the process lacks is said, never taken for "no", "none" or "empty".
+        if stage not in self._moves_from:
+            raise UnknownStageError(stage, self.name, (str(s.value) for s in self.stages))
 
     def stage(self, name: str) -> S:
         """The stage whose value or name is ``name``, in any case and with or without underscores.
@@ -339,10 +352,8 @@ class SalesProcess(Generic[S]):
         Raises:
             UnknownStageError: when ``stage`` is not one of the process's stages.
         """
-        found = self._moves_from.get(stage)
-        if found is None:
-            raise UnknownStageError(stage, self.name, (str(s.value) for s in self.stages))
-        return found
+        self._check_known(stage)
+        return self._moves_from[stage]
 
     def move_between(self, source: S, target: S) -> Move[S] | None:
         """The move from ``source`` to ``target``, or ``None`` if the process has none.
@@ -352,8 +363,7 @@ class SalesProcess(Generic[S]):
                 (so an unknown stage is not taken for a missing move).
         """
         for end in (source, target):
-            if end not in self._moves_from:
-                raise UnknownStageError(end, self.name, (str(s.value) for s in self.stages))
+            self._check_known(end)
         for move in self.moves:
             if move.source == source and move.target == target:
                 return move
@@ -369,8 +379,7 @@ class SalesProcess(Generic[S]):
         """
         origin = self.entry if start is None else start
         for end in (stage, origin):
-            if end not in self._moves_from:
-                raise UnknownStageError(end, self.name, (str(s.value) for s in self.stages))
+            self._check_known(end)
         previous: dict[S, S | None] = {origin: None}
         queue = deque([origin])
         while queue:
@@ -391,11 +400,23 @@ class SalesProcess(Generic[S]):
         return tuple(reversed(path))
 
     def setting(self, stage: S) -> StageSetting:
-        """The forecast settings of ``stage`` (empty if none were given)."""
-        return self._settings.get(stage, _EMPTY_SETTING)
+        """The forecast settings of ``stage`` (empty if none were given).
+
+        Raises:
+            UnknownStageError: when ``stage`` is not one of the process's stages.
+        """
+        found = self._settings.get(stage)
+        if found is None:
+            self._check_known(stage)
+            return _EMPTY_SETTING
+        return found
 
     def probability(self, stage: S) -> float | None:
-        """The default win probability of a deal at ``stage``, if the process gives one."""
+        """The default win probability of a deal at ``stage``, if the process gives one.
+
+        Raises:
+            UnknownStageError: when ``stage`` is not one of the process's stages.
+        """
         return self.setting(stage).probability
 
     def to_mermaid(self) -> str:

@@ -749,12 +749,19 @@ def test_path_to_an_unreachable_stage_is_empty_and_an_unknown_stage_is_refused()
 
 
 def test_an_unknown_stage_is_not_taken_for_a_missing_move() -> None:
-    """move_between and next_stages said "no move" (None, ()) for a stage the process lacks."""
+    """A stage the process lacks is refused, not answered with "no".
+
+    move_between, next_stages, is_terminal, setting and probability answered None, (), False
+    and an empty setting.
+    """
     assert COMPLEX.move_between(Stage.LEAD, Stage.WON) is None  # a stage skipped: no move
     for ask in (
         lambda: COMPLEX.move_between(Stage.LEAD, CrmStage.ENGAGING),  # type: ignore[arg-type]
         lambda: COMPLEX.move_between("leed", Stage.PROSPECTING),  # type: ignore[arg-type]
         lambda: COMPLEX.next_stages(CrmStage.ENGAGING),  # type: ignore[arg-type]
+        lambda: COMPLEX.is_terminal("wonn"),  # type: ignore[arg-type]
+        lambda: COMPLEX.setting(CrmStage.ENGAGING),  # type: ignore[arg-type]
+        lambda: COMPLEX.probability("proposl"),  # type: ignore[arg-type]
     ):
         with pytest.raises(UnknownStageError):
             ask()
@@ -762,6 +769,8 @@ def test_an_unknown_stage_is_not_taken_for_a_missing_move() -> None:
     prospect = COMPLEX.move_between("lead", "prospecting")  # type: ignore[arg-type]
     assert prospect is not None
     assert prospect.name == "prospect"
+    assert COMPLEX.is_terminal("won")  # type: ignore[arg-type]
+    assert COMPLEX.probability("proposal") == COMPLEX.probability(Stage.PROPOSAL)  # type: ignore[arg-type]
 
 
 def test_a_commodity_in_the_complex_process_is_still_closed_by_a_rep() -> None:
