@@ -778,3 +778,13 @@ def test_a_commodity_in_the_complex_process_is_still_closed_by_a_rep() -> None:
     closing = walk(COMPLEX, new_deal(product=book), Stage.CLOSING, by=REP)
     with pytest.raises(ActorNotAllowedError):
         COMPLEX.win(closing, by=Customer("Ada"), evidence=FULL_EVIDENCE)
+
+
+def test_walk_lets_the_process_refuse_an_actor_it_does_not_grant() -> None:
+    """testing.walk asserted on the actor's type: an AssertionError (or nothing, under -O)."""
+    simple = SalesProcess.simple()
+    deal = simple.open_deal(Lead("Ada", source=LeadSource.REFERRAL), Product("Book"), by=REP, at=T0)
+    with pytest.raises(ActorNotAllowedError, match="'order' is for"):
+        walk(simple, deal, Stage.WON, by=System("shop"))
+    with pytest.raises(ActorNotAllowedError, match="'prospect' is for sales, not customer"):
+        walk(COMPLEX, new_deal(), Stage.PROSPECTING, by=Customer("Ada"))
