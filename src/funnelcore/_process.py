@@ -773,14 +773,15 @@ class SalesProcess(Generic[S]):
         if to not in self._moves_from:
             reason = f"{to!r} is not a stage of process {self.name!r}"
             return self._rejection(IllegalMoveError, deal, f"move to {to}", by, reason)
-        assert isinstance(to, enum.Enum)
+        # A str-valued stage's value is equal to the stage: name the member it stands for.
+        member = next(stage for stage in self.stages if stage == to)
         allowed = ", ".join(str(s.value) for s in self._moves_from[deal.stage])
         return self._rejection(
             IllegalMoveError,
             deal,
-            f"move to {to.value.upper()}",
+            f"move to {str(member.value).upper()}",
             by,
-            f"no move from {deal.stage.value} to {to.value}; next stages are: {allowed}",
+            f"no move from {deal.stage.value} to {member.value}; next stages are: {allowed}",
         )
 
     @staticmethod

@@ -200,6 +200,9 @@ def test_skipping_a_stage_is_an_illegal_move_that_lists_the_next_stages() -> Non
     assert "next stages are: prospecting, lost" in error.reason
     assert error.actor == "SalesRep(name='Sam')"
     assert str(error).startswith(f"deal {deal.id!r} at LEAD: cannot move to PROPOSAL by SalesRep")
+    # The stage's value, equal to the stage, is refused the same way (it failed an assert).
+    with pytest.raises(IllegalMoveError, match="no move from lead to proposal"):
+        COMPLEX.advance(deal, "proposal", by=REP, evidence=FULL_EVIDENCE)  # type: ignore[arg-type]
 
 
 def test_advance_does_not_close_deals() -> None:
