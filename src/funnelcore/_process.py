@@ -319,6 +319,16 @@ class SalesProcess(Generic[S]):
         self._check_known(stage)
         return stage == self.won or stage == self.lost
 
+    def _as_member(self, stage: Any) -> Any:
+        """The stage member equal to ``stage`` (a member, or a str-valued member's value).
+
+        Anything else comes back as it is, for the move's own checks to refuse.
+        """
+        for member in self.stages:
+            if member == stage:
+                return member
+        return stage
+
     def _check_known(self, stage: object) -> None:
         # Members hash and compare as themselves (str-valued ones also as their value): a
         # stage the process lacks is said, never taken for "no", "none" or "empty".
@@ -525,6 +535,10 @@ class SalesProcess(Generic[S]):
             InvalidArgumentError: ``at`` is not a datetime, or ``evidence`` not an
                 :class:`Evidence`.
         """
+        if to.__class__ is not self.entry.__class__:
+            # A stage's value (equal to a str-valued stage): the member it stands for, so that
+            # "lost" is refused here as LOST is, and the deal records the member.
+            to = self._as_member(to)
         if (to is self.won or to is self.lost) and type(deal) is OpenDeal:
             raise self._rejection(
                 IllegalMoveError,
@@ -600,7 +614,7 @@ class SalesProcess(Generic[S]):
                 deal_id=deal_id, index=0, reason="a history has at least the opening change"
             )
         first = history[0]
-        if first.from_stage is not None or first.stage is not self.entry:
+        if first.from_stage is not None or self._as_member(first.stage) is not self.entry:
             raise InvalidHistoryError(
                 deal_id=deal_id,
                 index=0,
@@ -614,14 +628,14 @@ class SalesProcess(Generic[S]):
         except (MoveRejectedError, InvalidArgumentError) as error:
             raise InvalidHistoryError(deal_id=deal_id, index=0, reason=str(error)) from error
         for index, change in enumerate(history[1:], start=1):
-            if change.from_stage is not deal.stage:
+            if self._as_member(change.from_stage) is not deal.stage:
                 raise InvalidHistoryError(
                     deal_id=deal_id,
                     index=index,
                     reason=f"it leaves {_stage_text(change.from_stage)} but the deal is at "
                     f"{deal.stage.value}",
                 )
-            target = change.stage
+            target = self._as_member(change.stage)
             closed = target is self.won or target is self.lost
             try:
                 deal = self._move(
@@ -661,6 +675,7 @@ class SalesProcess(Generic[S]):
         move = self._table.get((stage, to))
         if move is None:
             raise self._illegal(deal, to, by)
+        to = move.target  # the member, whatever equal value was given
         if type(by) not in move.actor_types:
             raise self._rejection(
                 ActorNotAllowedError,

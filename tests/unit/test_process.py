@@ -205,6 +205,28 @@ def test_skipping_a_stage_is_an_illegal_move_that_lists_the_next_stages() -> Non
         COMPLEX.advance(deal, "proposal", by=REP, evidence=FULL_EVIDENCE)  # type: ignore[arg-type]
 
 
+def test_a_stage_given_by_its_value_moves_to_the_member() -> None:
+    """A stage's value is taken for its member, never left as text.
+
+    advance(deal, "lost") gave an OpenDeal at the text 'lost', with no reason; "prospecting" a
+    deal whose stage was a str, not Stage.PROSPECTING.
+    """
+    deal = new_deal()
+    for closing in ("won", "lost"):
+        with pytest.raises(IllegalMoveError, match="use win\\(\\) or lose\\(\\)"):
+            COMPLEX.advance(deal, closing, by=REP)  # type: ignore[arg-type]
+    moved = COMPLEX.advance(deal, "prospecting", by=REP)  # type: ignore[arg-type]
+    assert moved.stage is Stage.PROSPECTING
+    assert moved == COMPLEX.advance(deal, Stage.PROSPECTING, by=REP, at=moved.last_change.at)
+    history = [
+        StageChange(None, "lead", REP, T0),  # type: ignore[arg-type]
+        StageChange("lead", "lost", REP, T0 + timedelta(days=1), reason="no budget"),  # type: ignore[arg-type]
+    ]
+    lost = COMPLEX.replay(history, deal_id="D-9", lead=deal.lead, product=deal.product)
+    assert isinstance(lost, ClosedDeal)
+    assert lost.stage is Stage.LOST
+
+
 def test_advance_does_not_close_deals() -> None:
     closing = walk(COMPLEX, new_deal(), Stage.CLOSING, by=REP)
     with pytest.raises(IllegalMoveError, match="use win"):
