@@ -8,6 +8,7 @@ audited, replayed and measured like any other.
 
 from __future__ import annotations
 
+import enum
 import functools
 import itertools
 import math
@@ -52,7 +53,21 @@ def crm_process() -> SalesProcess[Any]:
     """
     from funnelcore._process_file import load_process
 
-    return load_process(Path(__file__).parent / "processes" / "crm.toml")
+    process = load_process(Path(__file__).parent / "processes" / "crm.toml")
+    # Its stage enum is made from the file, so pickle cannot find it by name: its members are
+    # pickled as this preset's stage of that value instead (a deal of it pickles whole).
+    entry: enum.Enum = process.entry
+    setattr(type(entry), "__reduce_ex__", _pickled_crm_stage)  # noqa: B010 - a method, set late
+    return process
+
+
+def _pickled_crm_stage(stage: Any, protocol: object) -> tuple[Any, ...]:
+    return (_crm_stage, (stage.value,))
+
+
+def _crm_stage(value: str) -> Any:
+    """The stage of :func:`crm_process` whose value is ``value`` (for pickle)."""
+    return crm_process().stage(value)
 
 
 def _dates(value: Mapping[str, str]) -> dict[str, str]:

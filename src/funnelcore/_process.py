@@ -14,7 +14,7 @@ import itertools
 from collections import deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, Final, Generic, TypeVar, cast, final
+from typing import Any, Final, Generic, SupportsIndex, TypeVar, cast, final
 
 import attrs
 
@@ -151,6 +151,10 @@ class SalesProcess(Generic[S]):
     :meth:`advance`, :meth:`win` and :meth:`lose`; each returns a new deal and leaves the old one
     as it was.
 
+    A process is immutable and shared by its deals: copying a deal keeps its process. A deal of a
+    preset (``complex``, ``simple``, ``crm``) pickles bound to that preset, in any interpreter; a
+    deal of any other process pickles with a copy of it, whose moves (``deal.process``) take it.
+
     >>> from funnelcore import SalesProcess, SalesRep, Stage
     >>> process = SalesProcess.complex()
     >>> process.next_stages(Stage.OBJECTIONS)
@@ -189,6 +193,24 @@ class SalesProcess(Generic[S]):
 
     def __init__(self) -> None:
         raise TypeError("use SalesProcess.define(), .complex(), .simple() or .from_mapping()")
+
+    # A process is immutable and shared by all its deals: a copy of a deal keeps its process,
+    # so the process's moves still accept it (a copied process would refuse it: WrongProcess).
+    def __copy__(self) -> SalesProcess[S]:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SalesProcess[S]:
+        return self
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        # A preset is one shared instance: pickled by its name, a deal comes back bound to it
+        # (in another interpreter too). Any other process is pickled by value.
+        from funnelcore._presets import PRESETS, preset
+
+        for name in PRESETS:
+            if preset(name) is self:
+                return (preset, (name,))
+        return super().__reduce_ex__(protocol)
 
     # -- definition ---------------------------------------------------------------------------
 

@@ -813,3 +813,28 @@ def test_walk_lets_the_process_refuse_an_actor_it_does_not_grant() -> None:
         walk(simple, deal, Stage.WON, by=System("shop"))
     with pytest.raises(ActorNotAllowedError, match="'prospect' is for sales, not customer"):
         walk(COMPLEX, new_deal(), Stage.PROSPECTING, by=Customer("Ada"))
+
+
+@pytest.mark.parametrize("name", ["complex", "simple", "crm"])
+def test_a_deal_of_a_preset_pickles_and_copies_bound_to_the_preset(name: str) -> None:
+    """A pickled or copied deal comes back bound to the preset, whose moves accept it.
+
+    A copied deal kept a copy of its process, whose moves the preset refused (WrongProcess); a
+    CRM deal did not pickle at all (its stage enum is made from a file).
+    """
+    import copy
+    import pickle
+
+    from funnelcore._presets import preset
+
+    process = preset(name)
+    assert process is not None
+    deal = process.open_deal(
+        Lead("Ada", source=LeadSource.REFERRAL), Product("ERP"), by=REP, at=T0, deal_id="D-1"
+    )
+    for again in (pickle.loads(pickle.dumps(deal)), copy.deepcopy(deal), copy.copy(deal)):
+        assert again == deal
+        assert again.process is process
+        assert again.stage is deal.stage
+        lost = process.lose(again, by=REP, reason="no budget", at=T0)
+        assert lost.stage is process.lost
