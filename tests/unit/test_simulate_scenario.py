@@ -332,3 +332,15 @@ def test_a_custom_process_object_works() -> None:
         process=process, advance={"new": 0.5, "talking": 0.5}, days={"new": 1, "talking": 1}
     )
     assert scenario.open_stages == (Step.NEW, Step.TALKING)
+
+
+def test_a_scenario_pickles_and_copies_equal() -> None:
+    """Its read-only maps did not pickle ("cannot pickle 'mappingproxy' object")."""
+    import copy
+    import pickle
+
+    scenario = Scenario.from_toml(EXAMPLE)
+    for again in (pickle.loads(pickle.dumps(scenario)), copy.deepcopy(scenario)):
+        assert again == scenario
+        assert again.process is scenario.process
+        assert again.to_mapping() == scenario.to_mapping()

@@ -293,6 +293,28 @@ class Scenario:
         object.__setattr__(self, "branch", _nested_map(checked.branch))
         object.__setattr__(self, "_chain", checked.chain)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt through the constructor, checked and compiled again: its read-only maps
+        # (MappingProxyType) do not pickle, and a copy must not share the compiled chain.
+        branch = {stage: dict(inner) for stage, inner in self.branch.items()}
+        return (
+            _rebuilt,
+            (
+                self.process,
+                dict(self.advance),
+                dict(self.days),
+                branch,
+                self.duration,
+                self.value,
+                self.leads,
+                self.sources,
+                self.periods,
+                self.period_days,
+                self.capacity,
+                self.name,
+            ),
+        )
+
     # -- loading -------------------------------------------------------------------------------
 
     @classmethod
@@ -610,6 +632,37 @@ def _check_stages(
                 f"branch.{stage.value}: advance and branch probabilities from {stage.value} sum "
                 f"to {total:g} > 1 (the rest, 1 - their sum, is lost)"
             )
+
+
+def _rebuilt(
+    process: SalesProcess[Any],
+    advance: dict[Any, float],
+    days: dict[Any, float],
+    branch: dict[Any, dict[Any, float]],
+    duration: Duration,
+    value: DealValue,
+    leads: int,
+    sources: tuple[LeadFlow, ...],
+    periods: int,
+    period_days: float,
+    capacity: Capacity | None,
+    name: str,
+) -> Scenario:
+    """A pickled or copied :class:`Scenario`, made again (see ``Scenario.__reduce__``)."""
+    return Scenario(
+        process=process,
+        advance=advance,
+        days=days,
+        branch=branch,
+        duration=duration,
+        value=value,
+        leads=leads,
+        sources=sources,
+        periods=periods,
+        period_days=period_days,
+        capacity=capacity,
+        name=name,
+    )
 
 
 def _plain(key: object) -> str:
