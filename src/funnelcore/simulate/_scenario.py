@@ -296,24 +296,12 @@ class Scenario:
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt through the constructor, checked and compiled again: its read-only maps
         # (MappingProxyType) do not pickle, and a copy must not share the compiled chain.
-        branch = {stage: dict(inner) for stage, inner in self.branch.items()}
-        return (
-            _rebuilt,
-            (
-                self.process,
-                dict(self.advance),
-                dict(self.days),
-                branch,
-                self.duration,
-                self.value,
-                self.leads,
-                self.sources,
-                self.periods,
-                self.period_days,
-                self.capacity,
-                self.name,
-            ),
-        )
+        fields = {field.name: getattr(self, field.name) for field in attrs.fields(Scenario)}
+        del fields["_chain"]
+        fields["advance"] = dict(self.advance)
+        fields["days"] = dict(self.days)
+        fields["branch"] = {stage: dict(inner) for stage, inner in self.branch.items()}
+        return (_rebuilt, (fields,))
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -634,35 +622,9 @@ def _check_stages(
             )
 
 
-def _rebuilt(
-    process: SalesProcess[Any],
-    advance: dict[Any, float],
-    days: dict[Any, float],
-    branch: dict[Any, dict[Any, float]],
-    duration: Duration,
-    value: DealValue,
-    leads: int,
-    sources: tuple[LeadFlow, ...],
-    periods: int,
-    period_days: float,
-    capacity: Capacity | None,
-    name: str,
-) -> Scenario:
+def _rebuilt(fields: dict[str, Any]) -> Scenario:
     """A pickled or copied :class:`Scenario`, made again (see ``Scenario.__reduce__``)."""
-    return Scenario(
-        process=process,
-        advance=advance,
-        days=days,
-        branch=branch,
-        duration=duration,
-        value=value,
-        leads=leads,
-        sources=sources,
-        periods=periods,
-        period_days=period_days,
-        capacity=capacity,
-        name=name,
-    )
+    return Scenario(**fields)
 
 
 def _plain(key: object) -> str:
