@@ -56,10 +56,9 @@ from funnelcore._log_source import (
     text_of,
 )
 from funnelcore._mapping import ColumnMapping
-from funnelcore._process import Move, SalesProcess, stage_spellings
+from funnelcore._process import Move, SalesProcess, check_process, stage_spellings
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
 from funnelcore._words import noun
-from funnelcore.errors import InvalidArgumentError
 
 __all__ = [
     "RULES",
@@ -195,9 +194,7 @@ class ProcessRules:
     """A process as the audit needs it: stage names, edges and roles as plain text."""
 
     def __init__(self, process: SalesProcess[Any]) -> None:
-        if not isinstance(process, SalesProcess):  # pyright: ignore[reportUnnecessaryIsInstance]
-            # The audit, read_log and deals_from_log all start here: one check serves them.
-            raise InvalidArgumentError(f"expected a SalesProcess, got {type(process).__name__}")
+        check_process(process)  # the audit, read_log and deals_from_log all start here
         self.process = process
         self.name = process.name
         self.stage_values: tuple[str, ...] = tuple(str(s.value) for s in process.stages)

@@ -12,7 +12,7 @@ import enum
 import functools
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, cast, final
@@ -22,8 +22,9 @@ import attrs
 from funnelcore import _columns as C
 from funnelcore._actors import Role
 from funnelcore._log_source import blank, describe_source, load_raw, source_kind, text_of
-from funnelcore._process import SalesProcess
+from funnelcore._process import SalesProcess, check_process
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
+from funnelcore._validation import column_name
 from funnelcore.errors import (
     InvalidArgumentError,
     InvalidRecordError,
@@ -75,18 +76,8 @@ def _dates(value: Mapping[str, str]) -> dict[str, str]:
     return dict(value) if isinstance(value, Mapping) else cast("dict[str, str]", value)
 
 
-def _column(optional: bool) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    """A validator: a column name (non-empty text), or ``None`` when ``optional``."""
-
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None and optional:
-            return
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidRecordError(
-                "SnapshotMapping", attribute.name, f"must be a column name, got {value!r}"
-            )
-
-    return check
+_COLUMN: Final = column_name("SnapshotMapping")
+_OPTIONAL_COLUMN: Final = column_name("SnapshotMapping", optional=True)
 
 
 def _check_dates(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -116,15 +107,15 @@ class SnapshotMapping:
         role: the role that makes every move of an imported deal.
     """
 
-    deal_id: str = attrs.field(default="opportunity_id", validator=_column(optional=False))
-    stage: str = attrs.field(default="deal_stage", validator=_column(optional=False))
+    deal_id: str = attrs.field(default="opportunity_id", validator=_COLUMN)
+    stage: str = attrs.field(default="deal_stage", validator=_COLUMN)
     dates: dict[str, str] = attrs.field(
         factory=lambda: {"engaging": "engage_date", "won": "close_date", "lost": "close_date"},
         converter=_dates,
         validator=_check_dates,
     )
-    actor_name: str | None = attrs.field(default="sales_agent", validator=_column(optional=True))
-    value: str | None = attrs.field(default="close_value", validator=_column(optional=True))
+    actor_name: str | None = attrs.field(default="sales_agent", validator=_OPTIONAL_COLUMN)
+    value: str | None = attrs.field(default="close_value", validator=_OPTIONAL_COLUMN)
     role: Role = attrs.field(default=Role.SALES, validator=attrs.validators.instance_of(Role))
 
 
@@ -203,8 +194,8 @@ def import_crm_snapshot(
         raise InvalidArgumentError(
             f"mapping= takes a SnapshotMapping, got {type(mapping).__name__}"
         )
-    if process is not None and not isinstance(process, SalesProcess):
-        raise InvalidArgumentError(f"expected a SalesProcess, got {type(process).__name__}")
+    if process is not None:
+        check_process(process)
     chosen = process if process is not None else crm_process()
     label = describe_source(source)
     kind = source_kind(source)

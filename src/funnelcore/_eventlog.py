@@ -292,25 +292,23 @@ def _evidence(columns: Columns, index: int, row: int, label: str) -> Evidence | 
         ) from error
 
 
-def _value(columns: Columns, index: int, row: int, label: str) -> float:
-    cell = _cell(columns, C.VALUE, index)
-    if cell is None:
-        return 0.0
-    try:
-        value = float(cell)
-    except (TypeError, ValueError) as error:
-        raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a number") from error
-    if not math.isfinite(value):
-        raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a finite number")
-    return value
-
-
 def _latest_value(columns: Columns, indexes: list[int], label: str) -> float:
-    """The deal's latest recorded value (0 when none is): its rows are in time order (audited)."""
+    """The deal's latest recorded value (0 when none is): its rows are in time order (audited).
+
+    Every recorded value is checked, not only the latest: each must be a finite number.
+    """
     value = 0.0
     for index in indexes:
-        if _cell(columns, C.VALUE, index) is not None:
-            value = _value(columns, index, index + 1, label)
+        cell = _cell(columns, C.VALUE, index)
+        if cell is None:
+            continue
+        row = index + 1
+        try:
+            value = float(cell)
+        except (TypeError, ValueError) as error:
+            raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a number") from error
+        if not math.isfinite(value):
+            raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a finite number")
     return value
 
 

@@ -8,6 +8,7 @@ from typing import final
 import attrs
 
 from funnelcore import _columns as C
+from funnelcore._validation import column_name
 from funnelcore.errors import InvalidRecordError
 
 __all__ = ["ColumnMapping"]
@@ -19,11 +20,7 @@ _CANONICAL = (
 )
 
 
-def _name(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRecordError(
-            "ColumnMapping", attribute.name, f"must be a column name, got {value!r}"
-        )
+_name = column_name("ColumnMapping")
 
 
 def _check_unique(mapping: ColumnMapping) -> None:

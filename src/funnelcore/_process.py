@@ -125,16 +125,32 @@ def _spellings(stages: Iterable[S]) -> dict[str, S]:
     (``needs analysis``, ``needs-analysis``). The exact values and names come first, so a
     spelling that could mean two stages means the one whose value or name it is.
     """
-    exact = [
-        (base.strip().lower(), stage) for stage in stages for base in (str(stage.value), stage.name)
+    named = [
+        (spellings_of(base), stage) for stage in stages for base in (str(stage.value), stage.name)
     ]
     table: dict[str, S] = {}
-    for key, stage in exact:
-        table.setdefault(key, stage)
-    for key, stage in exact:
-        for separator in (" ", "-"):
-            table.setdefault(key.replace("_", separator), stage)
+    for keys, stage in named:
+        table.setdefault(keys[0], stage)
+    for keys, stage in named:
+        for key in keys[1:]:
+            table.setdefault(key, stage)
     return table
+
+
+def spellings_of(name: str) -> tuple[str, ...]:
+    """The lowercase texts that spell ``name``: itself, then with spaces or hyphens for ``_``."""
+    key = name.strip().lower()
+    return (key, key.replace("_", " "), key.replace("_", "-"))
+
+
+def check_process(process: object) -> None:
+    """Raise :class:`InvalidArgumentError` for what is not a :class:`SalesProcess`.
+
+    For the functions that take a process beside a log (the audit, the log readers, the metrics,
+    the CRM import): a preset's name given instead would fail later, unnamed.
+    """
+    if not isinstance(process, SalesProcess):
+        raise InvalidArgumentError(f"expected a SalesProcess, got {type(process).__name__}")
 
 
 def stage_spellings(process: SalesProcess[S]) -> Mapping[str, S]:
@@ -207,9 +223,8 @@ class SalesProcess(Generic[S]):
         # (in another interpreter too). Any other process is pickled by value.
         from funnelcore._presets import PRESETS, preset
 
-        for name in PRESETS:
-            if preset(name) is self:
-                return (preset, (name,))
+        if self.name in PRESETS and preset(self.name) is self:
+            return (preset, (self.name,))
         return super().__reduce_ex__(protocol)
 
     # -- definition ---------------------------------------------------------------------------
@@ -810,8 +825,7 @@ class SalesProcess(Generic[S]):
         if to not in self._moves_from:
             reason = f"{to!r} is not a stage of process {self.name!r}"
             return self._rejection(IllegalMoveError, deal, f"move to {to}", by, reason)
-        # A str-valued stage's value is equal to the stage: name the member it stands for.
-        member = next(stage for stage in self.stages if stage == to)
+        member = self._as_member(to)  # a str-valued stage's value: the member it stands for
         allowed = ", ".join(str(s.value) for s in self._moves_from[deal.stage])
         return self._rejection(
             IllegalMoveError,

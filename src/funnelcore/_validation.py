@@ -11,6 +11,7 @@ import attrs
 from funnelcore.errors import InvalidRecordError
 
 __all__ = [
+    "column_name",
     "finite_non_negative",
     "flag",
     "is_amount",
@@ -51,6 +52,20 @@ def finite_non_negative(record: str) -> Validator:
         if not is_amount(value):
             raise InvalidRecordError(
                 record, attribute.name, f"must be a finite number >= 0, got {value!r}"
+            )
+
+    return check
+
+
+def column_name(record: str, *, optional: bool = False) -> Validator:
+    """A validator: a column name (non-empty text), or ``None`` when ``optional``."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidRecordError(
+                record, attribute.name, f"must be a column name, got {value!r}"
             )
 
     return check

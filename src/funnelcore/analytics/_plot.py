@@ -75,11 +75,6 @@ def plot_funnel(funnel: Any, *, title: str | None = "Deals that reached each sta
     return figure
 
 
-def _stage_key(name: str) -> str:
-    # As SalesProcess.stage matches names: any case, a space or hyphen for an underscore.
-    return name.strip().lower().replace(" ", "_").replace("-", "_")
-
-
 def plot_conversion(
     funnel: Any,
     by: str,
@@ -97,8 +92,11 @@ def plot_conversion(
         title: the chart's title (default: "Leads that reached <stage>, by <by>").
     """
     rows = _rows(funnel, (by, "stage", "conversion_from_entry"))
-    wanted = _stage_key(stage)
-    chosen = [row for row in rows if _stage_key(str(row["stage"])) == wanted]
+    from funnelcore._process import spellings_of
+
+    # As SalesProcess.stage matches names: any case, a space or hyphen for an underscore.
+    wanted = stage.strip().lower()
+    chosen = [row for row in rows if wanted in spellings_of(str(row["stage"]))]
     if not chosen:
         raise MetricsInputError(f"the funnel has no stage {stage!r}", column="stage")
     figure, axes = _figure(

@@ -17,7 +17,7 @@ import attrs
 from funnelcore import _columns as col
 from funnelcore._marketing import Campaign
 from funnelcore._presets import ABLE_AND_LIKELY_TO_BUY
-from funnelcore._process import SalesProcess
+from funnelcore._process import SalesProcess, check_process
 from funnelcore._validation import is_amount
 from funnelcore._words import noun
 from funnelcore.errors import MetricsInputError
@@ -265,9 +265,9 @@ def campaign_portfolio(
             negative, or the log is unusable (as :func:`~funnelcore.analytics.stage_funnel`).
     """
     from funnelcore.analytics._engines import measured
-    from funnelcore.analytics._shape import layout, stage_of
+    from funnelcore.analytics._shape import stage_of
 
-    layout(process)  # refuses what is not a SalesProcess before its moves are read
+    check_process(process)  # before default_qualified_stage reads its moves
     if not is_amount(band):
         raise MetricsInputError(f"band must be a number >= 0, got {band!r}")
     priced = _costs(costs)

@@ -15,7 +15,7 @@ from typing import Any, Final, NoReturn
 import attrs
 
 from funnelcore import _columns as col
-from funnelcore._process import SalesProcess
+from funnelcore._process import SalesProcess, check_process
 from funnelcore.errors import MetricsInputError, UnknownStageError
 
 __all__ = [
@@ -74,8 +74,7 @@ class Layout:
 
 def layout(process: SalesProcess[Any]) -> Layout:
     """The :class:`Layout` of ``process``."""
-    if not isinstance(process, SalesProcess):  # pyright: ignore[reportUnnecessaryIsInstance]
-        raise TypeError(f"expected a SalesProcess, got {type(process).__name__}")
+    check_process(process)
     stages = process.stages
     position = {stage: index for index, stage in enumerate(stages)}
     next_index: list[int | None] = []
