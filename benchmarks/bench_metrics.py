@@ -249,7 +249,7 @@ def bench_from_parquet(log: pl.DataFrame, runs: int) -> None:
 
     ``make_log`` gives one chunk per column; ``pl.read_parquet`` gives one per row group (86 at
     10M events), as the memory target's process reads the log. The two sides' speeds differ on
-    the two layouts (on 2026-12-03 at 10M: 0.80x on the generated frame, 0.99x on the read one).
+    the two layouts.
     Which one a user has depends on where the log came from: the target is judged above, on the
     generated frame.
     """

@@ -141,9 +141,46 @@ def test_counting_a_large_log_part_by_part_gives_the_counts_of_the_whole(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_measure, "deal_parts", parts)
+        # without a breakdown the stage filters would answer first: make them decline
+        patch.setattr(_measure, "reached_per_stage", lambda *_, **__: None)
         assert stage_conversion(log, COMPLEX, by=by).rows(named=True) == expected
     assert cuts
     assert all(cut == max(1, -(-log.height // part_events)) for cut in cuts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(columns=counted_twice(), hashed=st.booleans(), buckets=st.sampled_from([None, 1, 2, 3]))
+def test_counting_by_one_filter_per_stage_gives_the_counts_of_the_plain_count(
+    columns: dict[str, list[Any]], hashed: bool, buckets: int | None
+) -> None:
+    """Distinct deals per stage from the stage filters equal the plain-Python count.
+
+    On hashes (``hashed``) too, and when the hashes collide (``buckets`` values for every id):
+    a stage whose hashes are fewer than its events is counted again on its ids. The filters
+    answer exactly when every stage is spelled as the process's value, and decline otherwise.
+    """
+    import polars as pl
+
+    from funnelcore.analytics import _measure, _stage_counts
+
+    names = list(columns)
+    rows = [dict(zip(names, cells, strict=True)) for cells in zip(*columns.values(), strict=True)]
+    expected = stage_conversion(rows, COMPLEX)
+    answers: list[dict[str, int] | None] = []
+
+    def spy(*args: Any, **kwargs: Any) -> dict[str, int] | None:
+        answers.append(_stage_counts.reached_per_stage(*args, **kwargs))
+        return answers[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_measure, "reached_per_stage", spy)
+        patch.setattr(_stage_counts, "HASH_ABOVE", -1 if hashed else 10**9)
+        if buckets is not None:
+            patch.setattr(_stage_counts, "hashed_ids", lambda: pl.col("deal_id").hash() % buckets)
+        assert stage_conversion(frame(columns), COMPLEX).rows(named=True) == expected
+    values = {str(stage.value) for stage in COMPLEX.stages}
+    spelled_as_values = set(columns["stage"]) <= values
+    assert [answer is None for answer in answers] == [not spelled_as_values]
 
 
 #: Ways to write a naive time as text, all in the audit's grammar.

@@ -659,3 +659,85 @@ def test_a_log_up_to_the_cut_is_one_part_and_above_it_is_cut_in_parts_of_part_ev
     log = as_frame(frame, needed=("deal_id", "stage"))
     assert len(deal_parts(log, part_events=10, cut_above=90)) == 1
     assert len(deal_parts(log, part_events=10, cut_above=89)) == 9
+
+
+def _counted(log: pl.DataFrame, *, hash_above: int, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``reached`` by stage of ``log``, counting on hashes above ``hash_above`` events."""
+    from funnelcore.analytics import _stage_counts
+
+    monkeypatch.setattr(_stage_counts, "HASH_ABOVE", hash_above)
+    return dict(stage_conversion(log, COMPLEX).select("stage", "reached").iter_rows())
+
+
+def _entered_twice() -> pl.DataFrame:
+    """D1 entered LEAD twice (logged twice), D2 once; D1 went on to PROSPECTING."""
+    return pl.DataFrame(
+        {
+            "deal_id": ["D1", "D1", "D2", "D1"],
+            "stage": ["lead", "lead", "lead", "prospecting"],
+            "at": [START, START, START, START + timedelta(days=1)],
+        }
+    )
+
+
+@pytest.mark.parametrize("hash_above", [-1, 1_000])
+def test_a_deal_entering_a_stage_twice_counts_once_by_ids_or_by_hashes(
+    hash_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On hashes, LEAD's 2 distinct hashes for 3 events send it to be counted on the ids."""
+    counted = _counted(_entered_twice(), hash_above=hash_above, monkeypatch=monkeypatch)
+    assert (counted["lead"], counted["prospecting"]) == (2, 1)
+
+
+def test_deal_ids_whose_hashes_collide_are_still_counted_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every id hashed to one value: distinct hashes (1) < events, so the ids are counted."""
+    from funnelcore.analytics import _stage_counts
+
+    monkeypatch.setattr(_stage_counts, "hashed_ids", lambda: pl.lit(7, pl.UInt64))
+    log = pl.DataFrame({"deal_id": ["D1", "D2", "D3"], "stage": ["lead"] * 3, "at": [START] * 3})
+    assert _counted(log, hash_above=-1, monkeypatch=monkeypatch)["lead"] == 3
+
+
+def test_a_polars_log_in_memory_is_counted_by_stage_filters_without_cutting_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The filters answer alone: the log is never cut into parts for a group_by."""
+    from funnelcore.analytics import _measure
+
+    def refuse(*_: object) -> object:
+        raise AssertionError("cut into parts")
+
+    monkeypatch.setattr(_measure, "deal_parts", refuse)
+    counted = _counted(_entered_twice(), hash_above=1_000, monkeypatch=monkeypatch)
+    assert counted["lead"] == 2
+
+
+@pytest.mark.parametrize("hash_above", [-1, 1_000])
+def test_stages_spelled_otherwise_are_grouped_and_their_spellings_merged(
+    hash_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'Lead' and 'lead' are one stage: the filters by value decline and the group_by counts."""
+    from funnelcore.analytics import _measure, _stage_counts
+
+    answers: list[dict[str, int] | None] = []
+
+    def spy(*args: Any, **kwargs: Any) -> dict[str, int] | None:
+        answers.append(_stage_counts.reached_per_stage(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr(_measure, "reached_per_stage", spy)
+    log = _entered_twice().with_columns(stage=pl.Series(["Lead", "lead", "lead", "Prospecting"]))
+    counted = _counted(log, hash_above=hash_above, monkeypatch=monkeypatch)
+    assert (counted["lead"], counted["prospecting"]) == (2, 1)
+    assert answers == [None]
+
+
+@pytest.mark.parametrize("stage", ["negotiation", None])
+def test_an_unknown_or_missing_stage_is_refused_after_the_filters_decline(
+    stage: str | None,
+) -> None:
+    log = _entered_twice().with_columns(stage=pl.Series(["lead", "lead", stage, "prospecting"]))
+    with pytest.raises(MetricsInputError):
+        stage_conversion(log, COMPLEX)

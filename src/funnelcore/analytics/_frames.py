@@ -321,8 +321,12 @@ def deal_parts(
 ) -> list[nw.LazyFrame[Any]]:
     """A log of more than ``cut_above`` events cut by deal into parts of about ``part_events``.
 
-    Why: on a log already in memory, Polars' ``group_by(stage)`` with ``n_unique(deal_id)`` holds
-    about 60 bytes per event besides the log: 640 MB at 10M events, on top of the log's own
+    Used to group a large log by stage with a breakdown, or one that spells a stage otherwise
+    than the process's values; without those, the stage filters of ``_stage_counts`` count it
+    (faster, and at a lower peak).
+
+    Why: on a log already in memory, Polars' ``group_by(stage)`` with ``n_unique(deal_id)``
+    holds about 60 bytes per event besides the log: 640 MB at 10M events, on top of the log's own
     670 MB, where funnelcore keeps its peak under 1 GB. Parts of a ninth of that log, one at a
     time, peaked at 0.84 GB, and their smaller ``group_by``s ran fast enough to pay for the
     cutting (same time as the whole; ``benchmarks/bench_conversion_memory.py``). Twelve parts,

@@ -1,8 +1,8 @@
 """The vectorised engine of the funnel metrics: two queries, run by the log's own engine.
 
 * :func:`count_reached` - one ``group_by`` of the log (of each part of a large one in memory,
-  see ``deal_parts``): the distinct deals that reached each stage (the stage conversion counts;
-  the fast path).
+  see ``deal_parts``; on a Polars log in memory, one filter per stage, see ``_stage_counts``):
+  the distinct deals that reached each stage (the stage conversion counts; the fast path).
 * :func:`measure` - one ordered window over each deal's events, then one ``group_by``: everything
   else (time in stage, where each deal is now, its value, its cycle time).
 
@@ -43,6 +43,7 @@ from funnelcore.analytics._shape import (
     stage_of,
     stage_positions,
 )
+from funnelcore.analytics._stage_counts import reached_per_stage
 from funnelcore.errors import MetricsInputError
 
 __all__ = [
@@ -150,8 +151,10 @@ def _conflict_column() -> nw.Expr:
 def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None) -> Counts:
     """The distinct deals that reached each stage (and group): one ``group_by`` of the log.
 
-    One per part of a large log in memory (``deal_parts``), and a second one when a stage is
-    spelled two ways in the log.
+    A Polars log in memory counted without a breakdown takes one filter per stage instead
+    (``_stage_counts``), unless a stage is spelled otherwise than the process's values. Where
+    it groups, a large log in memory is grouped one part of its deals at a time
+    (``deal_parts``), and a second time when a stage is spelled two ways in the log.
     """
     shape = layout(process)
     source = _with_breakdown(source, by)
@@ -180,14 +183,16 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
     # stage as a Categorical (small codes, not millions of strings) cut it from 1,084 to 943 MB
     # at 10M events, no slower (benchmarks/bench_metrics.py). A frame already in memory skips
     # it: there the cast costs time (+50% at 1M events) and saves little; a large one is
-    # grouped two parts of its deals at a time instead (deal_parts).
+    # filtered per stage (_stage_counts) or grouped two parts of its deals at a time instead.
     categorical_stage = (
         source.lazy_input and polars and source.frame.collect_schema()[col.STAGE] == nw.String()
     )
-    parts = deal_parts(source)
+    parts: list[nw.LazyFrame[Any]] = []
 
     def grouped(key: str, column: nw.Expr | None, *aggregations: nw.Expr) -> list[dict[str, Any]]:
-        # Every part holds whole deals: the callers add up the parts' rows.
+        # Every part holds whole deals: the callers add up the parts' rows. The parts are cut
+        # once, when first needed (cutting computes every event's part number).
+        parts[:] = parts or deal_parts(source)
         queries: list[nw.LazyFrame[Any]] = []
         for part in map(with_groups, parts):
             if column is not None:
@@ -200,7 +205,9 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
         return collect_parts(queries)
 
     stage = nw.col(col.STAGE).cast(nw.Categorical()) if categorical_stage else None
-    rows = grouped(col.STAGE, stage, *extra)
+    rows = _filtered_counts(source, shape.names) if by is None and separate_null_check else None
+    if rows is None:
+        rows = grouped(col.STAGE, stage, *extra)
     if not separate_null_check:
         without = sum(row["__fc_rows"] - row["__fc_ids"] for row in rows)
         refuse_missing(without, "deal id", col.DEAL_ID)
@@ -219,6 +226,19 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
         reached[key] = reached.get(key, 0) + int(row["reached"])
     groups = sorted_groups({group for group, _ in reached}) if by is not None else [None]
     return Counts(layout=shape, groups=groups, reached=reached)
+
+
+def _filtered_counts(source: Source, stages: Sequence[str]) -> list[dict[str, Any]] | None:
+    """The rows of the ``group_by`` by stage, from one filter per stage (``_stage_counts``).
+
+    ``None`` where that declines: the log spells a stage otherwise than the process's values.
+    """
+    if source.height is None or not source.frame.implementation.is_polars():
+        return None
+    reached = reached_per_stage(source.frame.to_native(), stages, events=source.height)
+    if reached is None:
+        return None
+    return [{col.STAGE: value, "reached": count} for value, count in reached.items()]
 
 
 def _rank_column(positions: dict[str, int]) -> nw.Expr:

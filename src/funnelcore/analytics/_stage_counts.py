@@ -1,0 +1,81 @@
+"""Distinct deals per stage of a Polars log in memory: one filter per stage, no ``group_by``.
+
+The stage conversion counts ask one thing of a log: how many distinct deals entered each stage.
+On a Polars frame already in memory, one ``n_unique`` of the deal ids filtered to each of the
+process's stages, all in one ``select``, answers it faster than ``group_by(stage)`` with
+``n_unique(deal_id)``, and a large log's are counted on 64-bit hashes of the ids, which keeps the
+peak under 1 GB at 10M events. Measured with ``benchmarks/bench_metrics.py`` (2026-12-03, 2
+cores): against that ``group_by``, 1.2-1.4x at 1M events and 1.2-1.3x at 10M (hashed), where
+the ``group_by`` of the whole log peaked at 1.5 GB and the hashed filters at 0.84-0.86 GB.
+
+Exact in every case, or it declines and the caller groups the log as before:
+
+* it declines (``None``) when some event's stage is not spelled as one of the process's stage
+  values (another spelling such as ``"Won"``, an unknown stage, a missing one), which the
+  counts per stage tell: they then add up to fewer events than the log has;
+* on hashes, a stage whose distinct hashes are fewer than its events (a deal entered it twice,
+  or two ids share a hash) is counted again on the ids themselves. Where the hashes are as many
+  as the events, the ids are too: distinct hashes <= distinct ids <= events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final
+
+from funnelcore import _columns as col
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["HASH_ABOVE", "reached_per_stage"]
+
+#: A log of more events than this is counted on hashes of its deal ids (see the module text):
+#: the ids' own hash sets would hold about 60 bytes per event besides the log.
+HASH_ABOVE: Final = 4_000_000
+#: Any fixed seed: the hashes only have to be equal for equal ids within one query.
+_SEED: Final = 0x5EED
+
+
+def reached_per_stage(
+    frame: pl.LazyFrame, stages: Sequence[str], *, events: int
+) -> dict[str, int] | None:
+    """The distinct deals whose events entered each of ``stages``, or ``None`` to decline.
+
+    ``frame`` is a log of ``events`` events in memory whose deal ids have no nulls (the caller
+    checked). Only the stages some event entered are keys, as in a ``group_by``.
+    """
+    import polars as pl
+
+    stage = pl.col(col.STAGE)
+    entered = [stage == value for value in stages]
+    hashed = events > HASH_ABOVE
+    ids = hashed_ids() if hashed else pl.col(col.DEAL_ID)
+    # The masks are written twice; Polars computes each once (common subexpressions).
+    row = (
+        frame.select(
+            *(ids.filter(mask).n_unique().alias(f"d{i}") for i, mask in enumerate(entered)),
+            *(mask.sum().alias(f"e{i}") for i, mask in enumerate(entered)),
+        )
+        .collect(engine="in-memory")
+        .row(0)
+    )
+    distinct = list(row[: len(stages)])
+    counted = row[len(stages) :]
+    if sum(counted) != events:
+        return None
+    unsure = [i for i, total in enumerate(counted) if distinct[i] != total]
+    if hashed and unsure:
+        exact = frame.select(
+            *(pl.col(col.DEAL_ID).filter(entered[i]).n_unique().alias(f"d{i}") for i in unsure)
+        ).collect(engine="in-memory")
+        for i, found in zip(unsure, exact.row(0), strict=True):
+            distinct[i] = found
+    return {value: int(distinct[i]) for i, value in enumerate(stages) if counted[i]}
+
+
+def hashed_ids() -> pl.Expr:
+    """The deal ids as 64-bit hashes (a function, so a test can make them collide)."""
+    import polars as pl
+
+    return pl.col(col.DEAL_ID).hash(_SEED)
