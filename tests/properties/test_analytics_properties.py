@@ -149,15 +149,21 @@ def test_counting_a_large_log_part_by_part_gives_the_counts_of_the_whole(
 
 
 @settings(max_examples=60, deadline=None)
-@given(columns=counted_twice(), hashed=st.booleans(), buckets=st.sampled_from([None, 1, 2, 3]))
+@given(
+    columns=counted_twice(),
+    hashed=st.booleans(),
+    buckets=st.sampled_from([None, 1, 2, 3]),
+    lazy=st.booleans(),
+)
 def test_counting_by_one_filter_per_stage_gives_the_counts_of_the_plain_count(
-    columns: dict[str, list[Any]], hashed: bool, buckets: int | None
+    columns: dict[str, list[Any]], hashed: bool, buckets: int | None, lazy: bool
 ) -> None:
     """Distinct deals per stage from the stage filters equal the plain-Python count.
 
-    On hashes (``hashed``) too, and when the hashes collide (``buckets`` values for every id):
-    a stage whose hashes are fewer than its events is counted again on its ids. The filters
-    answer exactly when every stage is spelled as the process's value, and decline otherwise.
+    On hashes (``hashed``; a ``lazy`` log always) too, and when the hashes collide (``buckets``
+    values for every id): a stage whose hashes are fewer than its events is counted again on
+    its ids. The filters answer exactly when every stage is spelled as the process's value, and
+    decline otherwise.
     """
     import polars as pl
 
@@ -177,7 +183,13 @@ def test_counting_by_one_filter_per_stage_gives_the_counts_of_the_plain_count(
         patch.setattr(_stage_counts, "HASH_ABOVE", -1 if hashed else 10**9)
         if buckets is not None:
             patch.setattr(_stage_counts, "hashed_ids", lambda: pl.col("deal_id").hash() % buckets)
-        assert stage_conversion(frame(columns), COMPLEX).rows(named=True) == expected
+        log = frame(columns)
+        counted = (
+            stage_conversion(log.lazy(), COMPLEX).collect()
+            if lazy
+            else stage_conversion(log, COMPLEX)
+        )
+        assert counted.rows(named=True) == expected
     values = {str(stage.value) for stage in COMPLEX.stages}
     spelled_as_values = set(columns["stage"]) <= values
     assert [answer is None for answer in answers] == [not spelled_as_values]

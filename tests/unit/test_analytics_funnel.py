@@ -344,6 +344,16 @@ def test_events_without_a_needed_value_are_refused(missing: str, what: str) -> N
         stage_funnel(pl.DataFrame(columns), COMPLEX)
 
 
+@pytest.mark.parametrize("lazy", [False, True])
+def test_stage_conversion_refuses_events_without_a_deal_id(lazy: bool) -> None:
+    """In memory the null count is read first; a lazy log's stage filters decline on it."""
+    columns = story_columns()
+    columns["deal_id"][3] = None
+    log = pl.DataFrame(columns)
+    with pytest.raises(MetricsInputError, match=r"1 event\(s\) have no deal id"):
+        stage_conversion(log.lazy() if lazy else log, COMPLEX)
+
+
 def test_a_missing_column_is_named() -> None:
     log = pl.DataFrame({"deal_id": ["a"], "stage": ["lead"]})
     with pytest.raises(MetricsInputError, match="the log has no column 'at'") as info:

@@ -151,7 +151,7 @@ def _conflict_column() -> nw.Expr:
 def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None) -> Counts:
     """The distinct deals that reached each stage (and group): one ``group_by`` of the log.
 
-    A Polars log in memory counted without a breakdown takes one filter per stage instead
+    A Polars log counted without a breakdown takes one filter per stage instead
     (``_stage_counts``), unless a stage is spelled otherwise than the process's values. Where
     it groups, a large log in memory is grouped one part of its deals at a time
     (``deal_parts``), and a second time when a stage is spelled two ways in the log.
@@ -179,11 +179,12 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
     else:
         extra.append(nw.len().alias("__fc_rows"))
         extra.append(nw.col(col.DEAL_ID).count().alias("__fc_ids"))
-    # A lazy log is read as the query runs, and its hash tables make the peak: grouping by the
-    # stage as a Categorical (small codes, not millions of strings) cut it from 1,084 to 943 MB
-    # at 10M events, no slower (benchmarks/bench_metrics.py). A frame already in memory skips
-    # it: there the cast costs time (+50% at 1M events) and saves little; a large one is
-    # filtered per stage (_stage_counts) or grouped two parts of its deals at a time instead.
+    # Without a breakdown, a Polars log is first filtered per stage (_stage_counts). Where it
+    # is grouped instead: a lazy log is read as the query runs, and its hash tables make the
+    # peak: grouping by the stage as a Categorical (small codes, not millions of strings) cut
+    # it from 1,084 to 943 MB at 10M events, no slower (benchmarks/bench_metrics.py). A frame
+    # already in memory skips it: there the cast costs time (+50% at 1M events) and saves
+    # little; a large one is grouped two parts of its deals at a time instead (deal_parts).
     categorical_stage = (
         source.lazy_input and polars and source.frame.collect_schema()[col.STAGE] == nw.String()
     )
@@ -205,12 +206,12 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
         return collect_parts(queries)
 
     stage = nw.col(col.STAGE).cast(nw.Categorical()) if categorical_stage else None
-    rows = _filtered_counts(source, shape.names) if by is None and separate_null_check else None
+    rows = _filtered_counts(source, shape.names) if by is None and polars else None
     if rows is None:
         rows = grouped(col.STAGE, stage, *extra)
-    if not separate_null_check:
-        without = sum(row["__fc_rows"] - row["__fc_ids"] for row in rows)
-        refuse_missing(without, "deal id", col.DEAL_ID)
+        if not separate_null_check:
+            without = sum(row["__fc_rows"] - row["__fc_ids"] for row in rows)
+            refuse_missing(without, "deal id", col.DEAL_ID)
     # events without a stage form a group of their own: _stage_positions refuses it
     positions = stage_positions(process, {row[col.STAGE] for row in rows})
     if by is not None and any(row[_CONFLICT] for row in rows):
@@ -231,10 +232,9 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
 def _filtered_counts(source: Source, stages: Sequence[str]) -> list[dict[str, Any]] | None:
     """The rows of the ``group_by`` by stage, from one filter per stage (``_stage_counts``).
 
-    ``None`` where that declines: the log spells a stage otherwise than the process's values.
+    ``None`` where that declines: the log spells a stage otherwise than the process's values,
+    or (a lazy log, not checked before) some event lacks its deal id.
     """
-    if source.height is None or not source.frame.implementation.is_polars():
-        return None
     reached = reached_per_stage(source.frame.to_native(), stages, events=source.height)
     if reached is None:
         return None

@@ -12,7 +12,8 @@ Exact in every case, or it declines and the caller groups the log as before:
 
 * it declines (``None``) when some event's stage is not spelled as one of the process's stage
   values (another spelling such as ``"Won"``, an unknown stage, a missing one), which the
-  counts per stage tell: they then add up to fewer events than the log has;
+  counts per stage tell: they then add up to fewer events than the log has; and when some
+  event lacks its deal id;
 * on hashes, a stage whose distinct hashes are fewer than its events (a deal entered it twice,
   or two ids share a hash) is counted again on the ids themselves. Where the hashes are as many
   as the events, the ids are too: distinct hashes <= distinct ids <= events.
@@ -38,31 +39,37 @@ _SEED: Final = 0x5EED
 
 
 def reached_per_stage(
-    frame: pl.LazyFrame, stages: Sequence[str], *, events: int
+    frame: pl.LazyFrame, stages: Sequence[str], *, events: int | None
 ) -> dict[str, int] | None:
     """The distinct deals whose events entered each of ``stages``, or ``None`` to decline.
 
     ``frame`` is a log of ``events`` events in memory whose deal ids have no nulls (the caller
-    checked). Only the stages some event entered are keys, as in a ``group_by``.
+    checked), or with ``events=None`` a lazy log, read as the query runs: that one is counted on
+    hashes whatever its size (its size is known only once read) and declines if some event
+    lacks a deal id, which the ``group_by`` then reports. Only the stages some event entered are
+    keys, as in a ``group_by``.
     """
     import polars as pl
 
     stage = pl.col(col.STAGE)
     entered = [stage == value for value in stages]
-    hashed = events > HASH_ABOVE
+    hashed = events is None or events > HASH_ABOVE
     ids = hashed_ids() if hashed else pl.col(col.DEAL_ID)
+    size = len(stages)
     # The masks are written twice; Polars computes each once (common subexpressions).
     row = (
         frame.select(
             *(ids.filter(mask).n_unique().alias(f"d{i}") for i, mask in enumerate(entered)),
             *(mask.sum().alias(f"e{i}") for i, mask in enumerate(entered)),
+            pl.len().alias("events"),
+            pl.col(col.DEAL_ID).null_count().alias("missing"),
         )
         .collect(engine="in-memory")
         .row(0)
     )
-    distinct = list(row[: len(stages)])
-    counted = row[len(stages) :]
-    if sum(counted) != events:
+    distinct = list(row[:size])
+    counted = row[size : 2 * size]
+    if sum(counted) != row[-2] or row[-1]:
         return None
     unsure = [i for i, total in enumerate(counted) if distinct[i] != total]
     if hashed and unsure:
