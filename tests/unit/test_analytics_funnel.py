@@ -751,3 +751,26 @@ def test_an_unknown_or_missing_stage_is_refused_after_the_filters_decline(
     log = _entered_twice().with_columns(stage=pl.Series(["lead", "lead", stage, "prospecting"]))
     with pytest.raises(MetricsInputError):
         stage_conversion(log, COMPLEX)
+
+
+@pytest.mark.parametrize(("pieces", "hashed"), [(1, False), (2, True)])
+def test_a_small_log_in_memory_is_counted_on_hashes_when_its_columns_are_in_pieces(
+    pieces: int, hashed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As pl.read_parquet gives a log (a piece per row group); its counts stay exact."""
+    from funnelcore.analytics import _stage_counts
+
+    calls: list[object] = []
+    hashed_ids = _stage_counts.hashed_ids
+
+    def spy() -> Any:
+        calls.append(None)
+        return hashed_ids()
+
+    monkeypatch.setattr(_stage_counts, "hashed_ids", spy)
+    log = _entered_twice()
+    log = pl.concat([log[:2], log[2:]], rechunk=False) if pieces == 2 else log
+    assert max(log.n_chunks("all")) == pieces
+    counted = _counted(log, hash_above=1_000, monkeypatch=monkeypatch)
+    assert (counted["lead"], counted["prospecting"]) == (2, 1)
+    assert bool(calls) is hashed

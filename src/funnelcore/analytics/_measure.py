@@ -235,7 +235,11 @@ def _filtered_counts(source: Source, stages: Sequence[str]) -> list[dict[str, An
     ``None`` where that declines: the log spells a stage otherwise than the process's values,
     or (a lazy log, not checked before) some event lacks its deal id.
     """
-    reached = reached_per_stage(source.frame.to_native(), stages, events=source.height)
+    given = source.polars_in_memory
+    chunked = given is not None and max(given.to_native().n_chunks("all"), default=1) > 1
+    reached = reached_per_stage(
+        source.frame.to_native(), stages, events=source.height, chunked=chunked
+    )
     if reached is None:
         return None
     return [{col.STAGE: value, "reached": count} for value, count in reached.items()]
