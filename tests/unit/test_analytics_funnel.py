@@ -774,3 +774,16 @@ def test_a_small_log_in_memory_is_counted_on_hashes_when_its_columns_are_in_piec
     counted = _counted(log, hash_above=1_000, monkeypatch=monkeypatch)
     assert (counted["lead"], counted["prospecting"]) == (2, 1)
     assert bool(calls) is hashed
+
+
+def test_the_stage_filters_decline_a_process_of_many_stages() -> None:
+    """Each filter reads the whole stage column: past MOST_STAGES the group_by is faster."""
+    from funnelcore.analytics._stage_counts import MOST_STAGES, reached_per_stage
+
+    names = [f"s{i}" for i in range(MOST_STAGES + 1)]
+    log = pl.LazyFrame({"deal_id": ["D1"] * len(names), "stage": names})
+    assert reached_per_stage(log, names, events=len(names)) is None
+    assert reached_per_stage(log, names[:-1], events=len(names)) is None  # s12: unknown
+    assert reached_per_stage(
+        log.head(MOST_STAGES), names[:-1], events=MOST_STAGES
+    ) == dict.fromkeys(names[:-1], 1)
