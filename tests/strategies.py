@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Final
 
 from hypothesis import reject
 from hypothesis import strategies as st
@@ -367,6 +367,40 @@ def messy_logs(draw: st.DrawFn, process: SalesProcess[Any]) -> list[dict[str, An
     )
 
 
+#: Value cells and whether each is a value (a finite decimal number) or holds none: written
+#: out by hand, the oracle of the audit's ``malformed`` rule for the optional ``value`` column.
+VALUE_CELLS: Final = (
+    ("12", True),
+    (" 1.5 ", True),
+    ("-3", True),
+    (".5", True),
+    ("1.", True),
+    ("+2e3", True),
+    ("1E-2", True),
+    ("", True),
+    ("  ", True),
+    (None, True),
+    ("abc", False),
+    ("1,200", False),
+    ("1_200", False),
+    ("inf", False),
+    ("nan", False),
+    ("-Infinity", False),
+    ("1e999", False),
+    ("1e", False),
+    ("\u0661\u0662", False),  # Arabic-Indic digits: float() reads them, the grammar does not
+    ("$5", False),
+)
+
+
+@st.composite
+def messy_valued_logs(draw: st.DrawFn, process: SalesProcess[Any]) -> list[dict[str, Any]]:
+    """``messy_logs`` with a text ``value`` column drawn from ``VALUE_CELLS``."""
+    rows = draw(messy_logs(process))
+    cells = draw(st.lists(st.sampled_from(VALUE_CELLS), min_size=len(rows), max_size=len(rows)))
+    return [{**row, "value": cell} for row, (cell, _) in zip(rows, cells, strict=True)]
+
+
 def with_process(
     logs: Callable[[SalesProcess[Any]], st.SearchStrategy[list[dict[str, Any]]]],
 ) -> st.SearchStrategy[tuple[SalesProcess[Any], list[dict[str, Any]]]]:
@@ -375,10 +409,17 @@ def with_process(
 
 
 def text_frame(rows: list[dict[str, Any]]) -> Any:
-    """Rows of text cells (``messy_logs``) as a Polars DataFrame of four text columns."""
+    """Rows of text cells (``messy_logs``) as a Polars DataFrame of text columns."""
     import polars as pl
 
-    return pl.DataFrame(rows, schema=dict.fromkeys(("deal_id", "stage", "at", "actor"), pl.String))
+    names = (
+        "deal_id",
+        "stage",
+        "at",
+        "actor",
+        *(("value",) if rows and "value" in rows[0] else ()),
+    )
+    return pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String))
 
 
 @st.composite

@@ -58,6 +58,7 @@ from funnelcore._log_source import (
 from funnelcore._mapping import ColumnMapping
 from funnelcore._process import Move, SalesProcess, check_process, stage_spellings
 from funnelcore._timestamps import TimestampProblem, coerce_timestamp
+from funnelcore._values import value_problem
 from funnelcore._words import noun
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "audit_parsed",
     "parse_columns",
     "role_of",
+    "value_message",
 ]
 
 #: The rule ids, in the order a row's violations are listed.
@@ -231,8 +233,12 @@ class ProcessRules:
         at_text: str | None,
         actor_text: str | None,
         actor_bad: bool,
+        value_text: str | None = None,
     ) -> str:
-        """The message of a ``malformed`` row, naming every bad field."""
+        """The message of a ``malformed`` row, naming every bad field.
+
+        ``value_text``: the cell of an optional ``value`` that is not a value (``_values``).
+        """
         parts: list[str] = []
         if deal_missing:
             parts.append(f"{C.DEAL_ID} is missing")
@@ -254,6 +260,11 @@ class ProcessRules:
                 parts.append(f"{C.ACTOR} is missing")
             else:
                 parts.append(f"{C.ACTOR} {actor_text!r} is not a role ({', '.join(_ROLES)})")
+        if value_text is not None:
+            parts.append(
+                f"{C.VALUE} {value_text!r} is not a number (expected a finite decimal number, "
+                "e.g. 1200 or 1200.50)"
+            )
         return "; ".join(parts)
 
     def unknown_stage(self, stage_text: str) -> str:
@@ -519,6 +530,8 @@ class ParsedColumns:
         moments: naive times (UTC when ``aware``), ``None`` when unusable.
         at_problems: each row's ``TimestampProblem`` code.
         aware: whether the log's times carry UTC offsets.
+        bad_values: the index (in ``columns``) and cell text of each row whose optional
+            ``value`` is not a value (``_values.value_problem``); empty without the column.
     """
 
     columns: Columns
@@ -528,6 +541,7 @@ class ParsedColumns:
     moments: list[datetime | None]
     at_problems: list[int]
     aware: bool
+    bad_values: dict[int, str] = attrs.field(factory=dict[int, str])
 
 
 def parse_columns(columns: Columns, rules: ProcessRules) -> ParsedColumns:
@@ -542,7 +556,20 @@ def parse_columns(columns: Columns, rules: ProcessRules) -> ParsedColumns:
         moments,
         at_problems,
         aware,
+        bad_values(columns.data.get(C.VALUE)),
     )
+
+
+def bad_values(cells: list[Any] | None) -> dict[int, str]:
+    """The index and text of each cell that is not a value (see ``_values``)."""
+    if cells is None:
+        return {}
+    found: dict[int, str] = {}
+    for index, cell in enumerate(cells):
+        problem = value_problem(cell)
+        if problem is not None:
+            found[index] = problem
+    return found
 
 
 def audit_columns(columns: Columns, rules: ProcessRules) -> AuditReport:
@@ -628,10 +655,11 @@ class _Walk:
             strict=False,
         )
         index: int
+        bad_values = dict(parsed.bad_values)
         for index, deal, stage, role, moment in rows:
             if deal is None or stage is None or role is None or moment is None:
                 at = index - offset
-                cells = (stage_cells[at], actor_cells[at], at_raw[at])
+                cells = (stage_cells[at], actor_cells[at], at_raw[at], bad_values.pop(at, None))
                 violations.extend(
                     _odd_row(rules, index + 1, deal, stage, role, at_problems[at], *cells)
                 )
@@ -674,6 +702,10 @@ class _Walk:
                 last_at = moments[last]
                 if last_at is not None and moment < last_at:
                     add(Violation(index + 1, deal, "out_of_order", rules.out_of_order(last + 1)))
+        # Rows whose only bad field is the value (the others left with their odd rows above).
+        for at, text in bad_values.items():
+            deal_id = parsed.deal_ids[at]
+            add(Violation(offset + at + 1, deal_id, "malformed", value_message(rules, text)))
 
 
 def _odd_row(
@@ -686,11 +718,18 @@ def _odd_row(
     stage_cell: Any,
     actor_cell: Any,
     at_cell: Any,
+    value_text: str | None,
 ) -> list[Violation]:
     """The ``malformed`` and ``unknown_stage`` violations of a row with a missing or bad field."""
     found: list[Violation] = []
     stage_text = _text_or_none(stage_cell)
-    if deal is None or stage_text is None or at_problem != TimestampProblem.OK or role is None:
+    if (
+        deal is None
+        or stage_text is None
+        or at_problem != TimestampProblem.OK
+        or role is None
+        or value_text is not None
+    ):
         message = rules.malformed(
             deal_missing=deal is None,
             stage_missing=stage_text is None,
@@ -698,11 +737,25 @@ def _odd_row(
             at_text=None if at_cell is None else text_of(at_cell),
             actor_text=_text_or_none(actor_cell),
             actor_bad=role is None,
+            value_text=value_text,
         )
         found.append(Violation(row, deal, "malformed", message))
     if stage is None and stage_text is not None:
         found.append(Violation(row, deal, "unknown_stage", rules.unknown_stage(stage_text)))
     return found
+
+
+def value_message(rules: ProcessRules, value_text: str) -> str:
+    """The ``malformed`` message of a row whose only bad field is its value."""
+    return rules.malformed(
+        deal_missing=False,
+        stage_missing=False,
+        at_problem=TimestampProblem.OK,
+        at_text=None,
+        actor_text=None,
+        actor_bad=False,
+        value_text=value_text,
+    )
 
 
 def _edges(rules: ProcessRules) -> dict[str | None, dict[str | None, frozenset[str | None]]]:

@@ -7,7 +7,6 @@ and ``actor`` (a role), plus optional columns (``_columns``) and any others, whi
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, Literal, cast
@@ -30,6 +29,7 @@ from funnelcore._log_source import (
 from funnelcore._mapping import ColumnMapping
 from funnelcore._process import SalesProcess
 from funnelcore._timestamps import as_utc
+from funnelcore._values import value_problem
 from funnelcore.errors import (
     InvalidArgumentError,
     InvalidLogError,
@@ -195,26 +195,25 @@ def _normalised_rows(
 
 
 def _numbers(cells: list[Any], label: str) -> list[Any]:
-    """The ``value`` column with text parsed as numbers, as every engine reads it.
+    """The ``value`` column with text parsed as numbers, as every engine reads it (``_values``).
 
-    A file's cells are text; the canonical value is a number. Blank text is no value; text that
-    is not a number is refused with its rows (at most 20 shown), never turned into a silent null.
+    A file's cells are text; the canonical value is a number. Blank text is no value; a cell
+    that is not a value is refused with its rows (at most 20 shown), never turned into a silent
+    null. (The audit reports such rows as ``malformed``: this is the guard of a read that keeps
+    malformed rows.)
     """
     parsed: list[Any] = []
     bad: list[str] = []
     for row, cell in enumerate(cells, start=1):
-        if not isinstance(cell, str):
+        problem = value_problem(cell)
+        if problem is not None:
+            bad.append(f"row {row}: {problem!r}")
+            parsed.append(None)
+        elif isinstance(cell, str):
+            text = cell.strip()
+            parsed.append(float(text) if text else None)
+        else:
             parsed.append(cell)
-            continue
-        text = cell.strip()
-        if not text:
-            parsed.append(None)
-            continue
-        try:
-            parsed.append(float(text))
-        except ValueError:
-            bad.append(f"row {row}: {cell!r}")
-            parsed.append(None)
     if bad:
         raise LogReadError(label, f"column 'value' must hold numbers ({', '.join(bad[:20])})")
     return parsed
@@ -292,23 +291,16 @@ def _evidence(columns: Columns, index: int, row: int, label: str) -> Evidence | 
         ) from error
 
 
-def _latest_value(columns: Columns, indexes: list[int], label: str) -> float:
+def _latest_value(columns: Columns, indexes: list[int]) -> float:
     """The deal's latest recorded value (0 when none is): its rows are in time order (audited).
 
-    Every recorded value is checked, not only the latest: each must be a finite number.
+    Every recorded cell is a value: the audit reported any other as ``malformed`` (``_values``).
     """
     value = 0.0
     for index in indexes:
         cell = _cell(columns, C.VALUE, index)
-        if cell is None:
-            continue
-        row = index + 1
-        try:
+        if cell is not None:  # blank cells and NaN are no value
             value = float(cell)
-        except (TypeError, ValueError) as error:
-            raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a number") from error
-        if not math.isfinite(value):
-            raise LogReadError(label, f"row {row}: {C.VALUE} {cell!r} is not a finite number")
     return value
 
 
@@ -440,7 +432,7 @@ def deals_from_log(
                 deal_id=deal_id,
                 lead=lead,
                 product=product,
-                value=_latest_value(columns, indexes, label),
+                value=_latest_value(columns, indexes),
             )
         )
     return deals

@@ -26,9 +26,18 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 from funnelcore import _columns as C
 from funnelcore._actors import Role
-from funnelcore._audit import AuditReport, ProcessRules, Violation, sorted_report, texts_of
+from funnelcore._audit import (
+    AuditReport,
+    ProcessRules,
+    Violation,
+    sorted_report,
+    texts_of,
+    value_message,
+)
 from funnelcore._mapping import DEFAULT_MAPPING, ColumnMapping, plan_renames
 from funnelcore._timestamps import PATTERN, TimestampProblem
+from funnelcore._values import PATTERN as VALUE_PATTERN
+from funnelcore._values import value_problem
 from funnelcore.errors import LogReadError
 
 if TYPE_CHECKING:
@@ -952,8 +961,13 @@ def _texts(frame: Any, orders: list[int]) -> dict[int, dict[str, Any]]:
     return {row["_order"]: row for row in rows}
 
 
-def _malformed(rules: ProcessRules, row: int, item: dict[str, Any]) -> Violation:
-    """The ``malformed`` violation of a found row, its texts looked up (see :func:`_texts`)."""
+def _malformed(
+    rules: ProcessRules, row: int, item: dict[str, Any], value_text: str | None
+) -> Violation:
+    """The ``malformed`` violation of a found row, its texts looked up (see :func:`_texts`).
+
+    ``value_text``: the row's value cell when it is not a value (see :func:`bad_values`).
+    """
     deal = item["_deal"]
     return Violation(
         row,
@@ -966,8 +980,80 @@ def _malformed(rules: ProcessRules, row: int, item: dict[str, Any]) -> Violation
             at_text=item["_at_raw"],
             actor_text=None if item["_actor_missing"] else item["_actor_raw"],
             actor_bad=item["_role_code"] is None,
+            value_text=value_text,
         ),
     )
+
+
+def bad_values(prepared: Prepared) -> dict[int, tuple[str | None, str]]:
+    """Each row (by ``_order``) whose optional ``value`` is not a value: its deal id and cell text.
+
+    The engine only picks candidates, cells that might not be values (blank text, and text of
+    the grammar of ``_values`` that is a finite number, are not picked); the plain-Python
+    engine's own ``value_problem`` judges each candidate and writes its text, so every engine
+    reports the same rows with the same texts. A clean log's value column gives no candidate.
+    """
+    import narwhals as nw
+
+    native = nw.to_native(prepared.frame)
+    candidates_of = _spark_value_candidates if prepared.spark else _polars_value_candidates
+    marked = candidates_of(native)
+    if marked is None:
+        return {}
+    deal = _text_or_null(C.DEAL_ID).str.strip_chars().alias("_deal")
+    candidates = nw.from_native(marked).filter(nw.col(_CANDIDATE))
+    found = candidates.select("_order", deal, C.VALUE).collect().rows(named=True)
+    problems: dict[int, tuple[str | None, str]] = {}
+    for item in found:
+        problem = value_problem(item[C.VALUE])
+        if problem is not None:
+            problems[item["_order"]] = (item["_deal"], problem)
+    return problems
+
+
+_CANDIDATE: Final = "_value_candidate"
+
+
+def _polars_value_candidates(lazy: pl.LazyFrame) -> pl.LazyFrame | None:
+    """``lazy`` with a column marking where ``value`` might not be a value (``None``: nowhere)."""
+    import polars as pl
+
+    dtype = lazy.collect_schema().get(C.VALUE)
+    value = pl.col(C.VALUE)
+    if dtype is None or dtype.is_integer() or dtype == pl.Null:
+        return None
+    if dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
+        text = value.cast(pl.String).str.strip_chars()
+        fine = text.str.contains(VALUE_PATTERN) & text.cast(pl.Float64, strict=False).is_finite()
+        candidate = (text.str.len_chars() > 0) & ~fine.fill_null(False)
+    elif dtype.is_float():
+        candidate = value.is_infinite()
+    else:  # booleans, dates, decimals, nested: each cell is judged in Python
+        candidate = value.is_not_null()
+    return lazy.with_columns(candidate.fill_null(False).alias(_CANDIDATE))
+
+
+def _spark_value_candidates(frame: Any) -> Any:
+    """``_polars_value_candidates`` on Spark."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    if C.VALUE not in frame.columns:
+        return None
+    dtype = frame.schema[C.VALUE].dataType
+    value = F.col(C.VALUE)
+    if isinstance(dtype, (T.IntegralType, T.NullType)):
+        return None
+    if isinstance(dtype, T.StringType):
+        text = F.trim(value)
+        number = text.cast("double")
+        fine = text.rlike(VALUE_PATTERN) & ~number.isin(float("inf"), float("-inf"))
+        candidate = (F.length(text) > 0) & ~F.coalesce(fine, F.lit(False))
+    elif isinstance(dtype, (T.FloatType, T.DoubleType)):
+        candidate = value.isin(float("inf"), float("-inf"))
+    else:
+        candidate = value.isNotNull()
+    return frame.withColumn(_CANDIDATE, F.coalesce(candidate, F.lit(False)))
 
 
 def malformed_violations(prepared: Prepared, rules: ProcessRules) -> list[Violation]:
@@ -982,12 +1068,25 @@ def malformed_violations(prepared: Prepared, rules: ProcessRules) -> list[Violat
     candidates = base.filter(_malformed_flag()).select("_order", "_role_code", "_at_problem")
     found: list[dict[str, Any]] = candidates.collect().rows(named=True)
     texts = _texts(prepared.frame, [item["_order"] for item in found])
+    values = bad_values(prepared)
     violations: list[Violation] = []
     for item in found:
         item.update(texts[item["_order"]])
-        violations.append(_malformed(rules, prepared.row_of(item["_order"]), item))
+        value_text = values.pop(item["_order"], (None, None))[1]
+        violations.append(_malformed(rules, prepared.row_of(item["_order"]), item, value_text))
+    violations += _value_violations(prepared, rules, values)
     violations.sort(key=lambda violation: violation.row)
     return violations
+
+
+def _value_violations(
+    prepared: Prepared, rules: ProcessRules, values: dict[int, tuple[str | None, str]]
+) -> list[Violation]:
+    """The ``malformed`` violations of rows whose only bad field is the value."""
+    return [
+        Violation(prepared.row_of(order), deal, "malformed", value_message(rules, text))
+        for order, (deal, text) in values.items()
+    ]
 
 
 def audit_frame(
@@ -1028,6 +1127,7 @@ def audit_frame(
     texts = _texts(prepared.frame, [item["_order"] for item in found])
     for item in found:
         item.update(texts[item["_order"]])
+    values = bad_values(prepared)
     row_of = prepared.row_of
     stages: tuple[str, ...] = rules.stage_values
     violations: list[Violation] = []
@@ -1042,7 +1142,7 @@ def audit_frame(
         role = None if role_code is None else _ROLES[int(role_code)]
         previous = None if previous_code is None else stages[int(previous_code)]
         if item["_malformed"]:
-            add(_malformed(rules, row, item))
+            add(_malformed(rules, row, item, values.pop(item["_order"], (None, None))[1]))
         if item["_unknown"]:
             add(Violation(row, deal, "unknown_stage", rules.unknown_stage(item["_stage_raw"])))
         if item["_not_from_entry"]:
@@ -1067,6 +1167,7 @@ def audit_frame(
         if item["_out_of_order"]:
             previous_row = row_of(item["_prev_order"])
             add(Violation(row, deal, "out_of_order", rules.out_of_order(previous_row)))
+    violations += _value_violations(prepared, rules, values)
     # Counts of an empty frame are null on Spark.
     return sorted_report(int(tally["rows"] or 0), int(tally["deals"] or 0), violations)
 
@@ -1140,12 +1241,13 @@ def canonical_frame(
     schema = lazy.collect_schema()
     if C.VALUE in schema and schema[C.VALUE] == pl.String:
         # A file's cells are text; the canonical value is a number. A non-empty cell that is not
-        # a number is refused with its rows, never turned into a silent null.
+        # a value (``_values``) is refused with its rows, never turned into a silent null.
         text = pl.col(C.VALUE).str.strip_chars()
         number = text.cast(pl.Float64, strict=False)
+        value = (text.str.contains(VALUE_PATTERN) & number.is_finite()).fill_null(False)
         bad = (
             lazy.with_row_index("_row", offset=1)
-            .filter(text.str.len_chars().gt(0) & number.is_null())
+            .filter(text.str.len_chars().gt(0) & ~value)
             .select("_row", C.VALUE)
             .head(20)
             .collect()

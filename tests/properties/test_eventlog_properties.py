@@ -27,9 +27,11 @@ from funnelcore import (
 )
 from funnelcore.testing import FULL_EVIDENCE
 from tests.strategies import (
+    VALUE_CELLS,
     actor_for,
     interleaved_legal_logs,
     messy_logs,
+    messy_valued_logs,
     product_kind_of,
     text_frame,
     wellformed_logs,
@@ -337,6 +339,34 @@ def test_read_log_refuses_exactly_the_rows_the_audit_calls_malformed(
         v for v in audit(rows, process, engine="python").violations if v.rule == "malformed"
     ]
     frame = text_frame(rows)
+    for source in (rows, frame):
+        if not malformed:
+            read_log(source, process=process)
+            continue
+        with pytest.raises(InvalidLogError) as caught:
+            read_log(source, process=process)
+        assert list(caught.value.violations) == malformed
+
+
+@settings(max_examples=120, deadline=None)
+@given(with_process(messy_valued_logs))
+def test_a_value_that_is_not_a_number_is_malformed_on_every_engine(
+    case: tuple[SalesProcess[Any], list[dict[str, Any]]],
+) -> None:
+    """A value cell is a finite decimal number or nothing; any other is a malformed field.
+
+    The oracle is ``VALUE_CELLS``, written by hand. Each row whose value is not a number has a
+    ``malformed`` violation naming it; no other row's violations mention a value; the
+    vectorised engine and ``read_log`` (both paths) agree with the plain-Python audit.
+    """
+    process, rows = case
+    is_value = dict(VALUE_CELLS)
+    report = audit(rows, process, engine="python")
+    named = {v.row for v in report.violations if v.rule == "malformed" and "value " in v.message}
+    assert named == {row for row, item in enumerate(rows, 1) if not is_value[item["value"]]}
+    frame = text_frame(rows)
+    assert audit(frame, process, engine="vectorised") == report
+    malformed = [v for v in report.violations if v.rule == "malformed"]
     for source in (rows, frame):
         if not malformed:
             read_log(source, process=process)

@@ -108,6 +108,79 @@ def test_a_row_with_several_bad_fields_is_one_violation_naming_each() -> None:
     )
 
 
+def _valued(values: list[Any]) -> list[dict[str, Any]]:
+    """CLEAN's first five rows, each with one of ``values``."""
+    return [{**item, "value": value} for item, value in zip(CLEAN[:5], values, strict=True)]
+
+
+def test_a_value_that_is_not_a_number_is_malformed_and_the_move_still_judged() -> None:
+    """The optional value is a field too: unparseable, it is malformed (issue 3's rule id).
+
+    Row 3 also skips a stage: its move is judged as any other row's.
+    """
+    rows = _valued(["", "1200", "1,200", " 99.5 ", "inf"])
+    rows[2]["stage"] = "needs_analysis"
+    report = audit(rows, COMPLEX, engine="python")
+    assert [(v.row, v.rule) for v in report.violations] == [
+        (3, "malformed"),
+        (3, "illegal_move"),
+        (4, "illegal_move"),
+        (5, "malformed"),
+    ]
+    assert report.violations[0].message == (
+        "value '1,200' is not a number (expected a finite decimal number, e.g. 1200 or 1200.50)"
+    )
+    assert "value 'inf' is not a number" in report.violations[3].message
+    assert found(rows) == [(v.row, v.rule) for v in report.violations]
+
+
+def test_a_bad_value_is_named_in_the_one_malformed_violation_of_its_row() -> None:
+    rows = [row(None, "lead", "2026-01-05", "marketing", value="about 5k")]
+    (violation,) = audit(rows, COMPLEX).violations
+    assert violation.message == (
+        "deal_id is missing; value 'about 5k' is not a number (expected a finite decimal number, "
+        "e.g. 1200 or 1200.50)"
+    )
+    assert found(rows) == [(1, "malformed")]
+
+
+@pytest.mark.parametrize("kind", ["rows", "polars", "pandas"])
+def test_numbers_in_a_value_column_are_values_but_infinities(kind: str) -> None:
+    """A float NaN is pandas' missing value: no value. An infinite float is not a value."""
+    import pandas as pd
+    import polars as pl
+
+    rows = _valued([1200, float("nan"), float("inf"), -float("inf"), 3.5])
+    log: Any = {"rows": rows, "polars": pl.DataFrame(rows), "pandas": pd.DataFrame(rows)}[kind]
+    report = audit(log, COMPLEX)
+    assert [(v.row, v.rule) for v in report.violations] == [(3, "malformed"), (4, "malformed")]
+    assert ["'inf'" in report.violations[0].message, "'-inf'" in report.violations[1].message] == [
+        True,
+        True,
+    ]
+
+
+def test_an_integer_value_column_has_nothing_to_check() -> None:
+    import polars as pl
+
+    assert audit(pl.DataFrame(_valued([1, 2, 3, 4, 5])), COMPLEX).is_clean
+
+
+@pytest.mark.parametrize("engine", ["python", "vectorised"])
+def test_a_csv_files_bad_values_are_malformed_on_both_engines(tmp_path: Path, engine: str) -> None:
+    path = tmp_path / "log.csv"
+    lines = ["deal_id,stage,at,actor,value"]
+    lines += [
+        f"{r['deal_id']},{r['stage']},{r['at']},{r['actor']},{v}"
+        for r, v in zip(CLEAN[:5], ["", "1.", "+2e3", "n/a", "1e999"], strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    report = audit(path, COMPLEX, engine=engine)  # type: ignore[arg-type]
+    assert [(v.row, v.rule) for v in report.violations] == [(4, "malformed"), (5, "malformed")]
+    assert "'n/a'" in report.violations[0].message
+    assert "'1e999'" in report.violations[1].message
+
+
 def test_accepted_spellings_are_not_malformed() -> None:
     """Stages match like SalesProcess.stage; roles ignore case; ISO forms with offsets parse."""
     rows = [

@@ -405,8 +405,11 @@ def test_a_deals_value_is_the_latest_its_rows_record() -> None:
     (deal,) = deals_from_log(rows, COMPLEX)
     assert deal.value == 900.0
     rows[2]["value"] = "1,200"
-    with pytest.raises(LogReadError, match="row 3: value '1,200' is not a number"):
+    with pytest.raises(InvalidLogError) as caught:
         deals_from_log(rows, COMPLEX)
+    ((row, rule, message),) = [(v.row, v.rule, v.message) for v in caught.value.violations]
+    assert (row, rule) == (3, "malformed")
+    assert message.startswith("value '1,200' is not a number")
 
 
 def test_a_marketing_response_needs_its_lead() -> None:
@@ -893,3 +896,25 @@ def test_a_snapshot_mapping_names_columns(fields: dict[str, Any], message: str) 
     with pytest.raises(InvalidRecordError, match=re.escape(message)):
         SnapshotMapping(**fields)
     assert SnapshotMapping(actor_name=None, value=None).value is None
+
+
+@pytest.mark.parametrize("backend", ["rows", "polars"])
+def test_read_log_reads_value_text_by_one_grammar_on_both_paths(
+    tmp_path: Path, backend: str
+) -> None:
+    """The plain and Polars readers give the same numbers; a bad cell is a malformed row."""
+    path = tmp_path / "log.csv"
+    cells = ["1.", " +2e3 ", ".5", ""]
+    lines = ["deal_id,stage,at,actor,value"]
+    lines += [f"D{i},lead,2026-01-05,marketing,{cell}" for i, cell in enumerate(cells)]
+    path.write_text("\n".join(lines) + "\n")
+    log: Any = read_log(path, backend=backend)  # type: ignore[arg-type]
+    values = [r["value"] for r in log] if backend == "rows" else log["value"].to_list()
+    assert values == [1.0, 2000.0, 0.5, None]
+    for cell in ("1_000", "inf"):
+        path.write_text("\n".join([*lines, f"D9,lead,2026-01-05,marketing,{cell}"]) + "\n")
+        with pytest.raises(InvalidLogError) as caught:
+            read_log(path, backend=backend)  # type: ignore[arg-type]
+        assert [(v.row, v.rule) for v in caught.value.violations] == [(5, "malformed")]
+        with pytest.raises(LogReadError, match=rf"must hold numbers \(row 5: '{cell}'\)"):
+            read_log(path, backend=backend, keep_malformed=True)  # type: ignore[arg-type]

@@ -143,6 +143,22 @@ def test_spark_agrees_with_the_pandas_path_on_any_log(
     assert audit(spark_frame(spark, rows, TEXT_SCHEMA), process) == expected
 
 
+def test_spark_reads_value_cells_as_the_pandas_path(spark: Any) -> None:
+    """Text values by the one grammar, float infinities: the same malformed rows and texts."""
+    texts = ["12", " 1. ", "n/a", "1e999", "\t7\t", "", None, "inf", "1_0"]
+    rows = [{**item, "value": text} for item, text in zip(ROWS, texts, strict=True)]
+    schema = T.StructType([*TEXT_SCHEMA.fields, T.StructField("value", T.StringType())])
+    expected = audit(pd.DataFrame(rows, dtype=object), COMPLEX, engine="python")
+    valued = [v.row for v in expected.violations if "value " in v.message]
+    assert valued == [3, 4, 8, 9]
+    assert audit(spark_frame(spark, rows, schema), COMPLEX) == expected
+    numbers = [{**item, "value": n} for item, n in zip(ROWS, [1.0, float("inf")] * 5, strict=False)]
+    double = T.StructType([*TEXT_SCHEMA.fields, T.StructField("value", T.DoubleType())])
+    expected = audit(pd.DataFrame(numbers), COMPLEX, engine="python")
+    assert [v.row for v in expected.violations if "value 'inf'" in v.message] == [2, 4, 6, 8]
+    assert audit(spark_frame(spark, numbers, double), COMPLEX) == expected
+
+
 def test_the_crm_process_runs_on_spark(spark: Any) -> None:
     rows = [
         {"deal_id": "A", "stage": "Prospecting", "at": "2016-10-20", "actor": "sales"},
