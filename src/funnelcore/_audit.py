@@ -655,11 +655,11 @@ class _Walk:
             strict=False,
         )
         index: int
-        bad_values = dict(parsed.bad_values)
+        values_left = dict(parsed.bad_values)
         for index, deal, stage, role, moment in rows:
             if deal is None or stage is None or role is None or moment is None:
                 at = index - offset
-                cells = (stage_cells[at], actor_cells[at], at_raw[at], bad_values.pop(at, None))
+                cells = (stage_cells[at], actor_cells[at], at_raw[at], values_left.pop(at, None))
                 violations.extend(
                     _odd_row(rules, index + 1, deal, stage, role, at_problems[at], *cells)
                 )
@@ -703,7 +703,7 @@ class _Walk:
                 if last_at is not None and moment < last_at:
                     add(Violation(index + 1, deal, "out_of_order", rules.out_of_order(last + 1)))
         # Rows whose only bad field is the value (the others left with their odd rows above).
-        for at, text in bad_values.items():
+        for at, text in values_left.items():
             deal_id = parsed.deal_ids[at]
             add(Violation(offset + at + 1, deal_id, "malformed", value_message(rules, text)))
 

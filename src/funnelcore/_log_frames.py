@@ -1020,7 +1020,8 @@ def _polars_value_candidates(lazy: pl.LazyFrame) -> pl.LazyFrame | None:
 
     dtype = lazy.collect_schema().get(C.VALUE)
     value = pl.col(C.VALUE)
-    if dtype is None or dtype.is_integer() or dtype == pl.Null:
+    # integers and decimals hold finite numbers only
+    if dtype is None or dtype.is_integer() or dtype.is_decimal() or dtype == pl.Null:
         return None
     if dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
         text = value.cast(pl.String).str.strip_chars()
@@ -1028,7 +1029,7 @@ def _polars_value_candidates(lazy: pl.LazyFrame) -> pl.LazyFrame | None:
         candidate = (text.str.len_chars() > 0) & ~fine.fill_null(False)
     elif dtype.is_float():
         candidate = value.is_infinite()
-    else:  # booleans, dates, decimals, nested: each cell is judged in Python
+    else:  # booleans, dates, nested: each cell is judged in Python
         candidate = value.is_not_null()
     return lazy.with_columns(candidate.fill_null(False).alias(_CANDIDATE))
 
@@ -1042,7 +1043,7 @@ def _spark_value_candidates(frame: Any) -> Any:
         return None
     dtype = frame.schema[C.VALUE].dataType
     value = F.col(C.VALUE)
-    if isinstance(dtype, (T.IntegralType, T.NullType)):
+    if isinstance(dtype, (T.IntegralType, T.DecimalType, T.NullType)):
         return None
     if isinstance(dtype, T.StringType):
         text = F.trim(value)

@@ -690,3 +690,15 @@ def test_a_process_that_is_not_a_sales_process_is_refused_by_type(reader: str) -
     arguments: dict[str, Any] = {"process": "complex"}
     with pytest.raises(InvalidArgumentError, match="expected a SalesProcess, got str"):
         function(rows, **arguments)
+
+
+def test_a_decimal_value_column_is_read_as_numbers() -> None:
+    """Decimals hold finite numbers only: nothing to report, on either engine."""
+    from decimal import Decimal
+
+    import polars as pl
+
+    rows = _valued([Decimal("12.50"), None, Decimal("-3"), Decimal("0"), Decimal("1e3")])
+    frame = pl.DataFrame(rows, schema_overrides={"value": pl.Decimal(10, 2)})
+    assert audit(frame, COMPLEX, engine="vectorised").is_clean
+    assert audit(rows, COMPLEX, engine="python").is_clean

@@ -1,7 +1,7 @@
 """The vectorised engine of the funnel metrics: two queries, run by the log's own engine.
 
 * :func:`count_reached` - one ``group_by`` of the log (of each part of a large one in memory,
-  see ``deal_parts``; on a Polars log in memory, one filter per stage, see ``_stage_counts``):
+  see ``deal_parts``; on a Polars log, one filter per stage, see ``_stage_counts``):
   the distinct deals that reached each stage (the stage conversion counts; the fast path).
 * :func:`measure` - one ordered window over each deal's events, then one ``group_by``: everything
   else (time in stage, where each deal is now, its value, its cycle time).
@@ -152,7 +152,8 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
     """The distinct deals that reached each stage (and group): one ``group_by`` of the log.
 
     A Polars log counted without a breakdown takes one filter per stage instead
-    (``_stage_counts``), unless a stage is spelled otherwise than the process's values. Where
+    (``_stage_counts``), unless that declines (a stage spelled otherwise than the process's
+    values, a missing deal id, a process of many stages). Where
     it groups, a large log in memory is grouped one part of its deals at a time
     (``deal_parts``), and a second time when a stage is spelled two ways in the log.
     """
@@ -232,8 +233,7 @@ def count_reached(source: Source, process: SalesProcess[Any], *, by: str | None)
 def _filtered_counts(source: Source, stages: Sequence[str]) -> list[dict[str, Any]] | None:
     """The rows of the ``group_by`` by stage, from one filter per stage (``_stage_counts``).
 
-    ``None`` where that declines: the log spells a stage otherwise than the process's values,
-    or (a lazy log, not checked before) some event lacks its deal id.
+    ``None`` where that declines (see ``reached_per_stage``).
     """
     given = source.polars_in_memory
     chunked = given is not None and max(given.to_native().n_chunks("all"), default=1) > 1

@@ -51,11 +51,10 @@ def reached_per_stage(
 ) -> dict[str, int] | None:
     """The distinct deals whose events entered each of ``stages``, or ``None`` to decline.
 
-    ``frame`` is a log of ``events`` events in memory whose deal ids have no nulls (the caller
-    checked), or with ``events=None`` a lazy log, read as the query runs: that one is counted on
-    hashes whatever its size (its size is known only once read) and declines if some event
-    lacks a deal id, which the ``group_by`` then reports. Only the stages some event entered are
-    keys, as in a ``group_by``.
+    ``frame`` is a log of ``events`` events in memory, or with ``events=None`` a lazy log, read
+    as the query runs: that one is counted on hashes whatever its size (its size is known only
+    once read). Either declines if some event lacks a deal id, which the ``group_by`` then
+    reports. Only the stages some event entered are keys, as in a ``group_by``.
 
     A ``chunked`` log in memory (columns in several pieces, as ``pl.read_parquet`` gives one
     per row group) is counted on hashes at any size: filtering its id texts ran 0.88-1.04x the
