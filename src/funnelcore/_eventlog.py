@@ -151,6 +151,7 @@ def read_log(
             process=rules if process is not None else None,
             backend=backend or "polars",
             prepared=prepared,
+            values_checked=not keep_malformed,
         )
 
     # Prepared once (for text times that takes a pass over the log) for the check and the result.

@@ -1024,14 +1024,22 @@ def _polars_value_candidates(lazy: pl.LazyFrame) -> pl.LazyFrame | None:
     if dtype is None or dtype.is_integer() or dtype.is_decimal() or dtype == pl.Null:
         return None
     if dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
-        text = value.cast(pl.String).str.strip_chars()
-        fine = text.str.contains(VALUE_PATTERN) & text.cast(pl.Float64, strict=False).is_finite()
-        candidate = (text.str.len_chars() > 0) & ~fine.fill_null(False)
+        candidate = _not_a_value_text(value.cast(pl.String))
     elif dtype.is_float():
         candidate = value.is_infinite()
     else:  # booleans, dates, nested: each cell is judged in Python
         candidate = value.is_not_null()
     return lazy.with_columns(candidate.fill_null(False).alias(_CANDIDATE))
+
+
+def _not_a_value_text(text: pl.Expr) -> pl.Expr:
+    """Where a text cell is not blank and not a value by the grammar of ``_values``."""
+    import polars as pl
+
+    stripped = text.str.strip_chars()
+    number = stripped.cast(pl.Float64, strict=False)
+    value = (stripped.str.contains(VALUE_PATTERN) & number.is_finite()).fill_null(False)
+    return (stripped.str.len_chars() > 0) & ~value
 
 
 def _spark_value_candidates(frame: Any) -> Any:
@@ -1187,10 +1195,13 @@ def canonical_frame(
     process: ProcessRules | None,
     backend: str,
     prepared: Prepared | None = None,
+    values_checked: bool = False,
 ) -> Any:
     """The log in funnelcore's columns, as the caller's frame type (see ``read_log``).
 
     ``prepared`` is the log as :func:`prepare` gave it, when the caller already has it.
+    ``values_checked``: the caller found no malformed row (:func:`malformed_violations`), so
+    every text value is one and the pass that would refuse the others is skipped.
     """
     import narwhals as nw
 
@@ -1243,19 +1254,18 @@ def canonical_frame(
     if C.VALUE in schema and schema[C.VALUE] == pl.String:
         # A file's cells are text; the canonical value is a number. A non-empty cell that is not
         # a value (``_values``) is refused with its rows, never turned into a silent null.
-        text = pl.col(C.VALUE).str.strip_chars()
-        number = text.cast(pl.Float64, strict=False)
-        value = (text.str.contains(VALUE_PATTERN) & number.is_finite()).fill_null(False)
-        bad = (
-            lazy.with_row_index("_row", offset=1)
-            .filter(text.str.len_chars().gt(0) & ~value)
-            .select("_row", C.VALUE)
-            .head(20)
-            .collect()
-        )
-        if bad.height:
-            shown = ", ".join(f"row {r}: {v!r}" for r, v in bad.iter_rows())
-            raise LogReadError(label, f"column 'value' must hold numbers ({shown})")
+        if not values_checked:
+            bad = (
+                lazy.with_row_index("_row", offset=1)
+                .filter(_not_a_value_text(pl.col(C.VALUE)))
+                .select("_row", C.VALUE)
+                .head(20)
+                .collect()
+            )
+            if bad.height:
+                shown = ", ".join(f"row {r}: {v!r}" for r, v in bad.iter_rows())
+                raise LogReadError(label, f"column 'value' must hold numbers ({shown})")
+        number = pl.col(C.VALUE).str.strip_chars().cast(pl.Float64, strict=False)
         columns.append(number.alias(C.VALUE))
     lazy = lazy.with_columns(columns)
     lazy = lazy.select(_canonical_order(lazy.collect_schema().names()))

@@ -361,6 +361,8 @@ class SalesProcess(Generic[S]):
 
         Anything else comes back as it is, for the move's own checks to refuse.
         """
+        if stage.__class__ is self.entry.__class__:  # a member already: the common case
+            return stage
         for member in self.stages:
             if member == stage:
                 return member
@@ -572,10 +574,9 @@ class SalesProcess(Generic[S]):
             InvalidArgumentError: ``at`` is not a datetime, or ``evidence`` not an
                 :class:`Evidence`.
         """
-        if to.__class__ is not self.entry.__class__:
-            # A stage's value (equal to a str-valued stage): the member it stands for, so that
-            # "lost" is refused here as LOST is, and the deal records the member.
-            to = self._as_member(to)
+        # A stage's value (equal to a str-valued stage): the member it stands for, so that
+        # "lost" is refused here as LOST is, and the deal records the member.
+        to = self._as_member(to)
         if (to is self.won or to is self.lost) and type(deal) is OpenDeal:
             raise self._rejection(
                 IllegalMoveError,
@@ -940,11 +941,7 @@ def check_definition(
             problems.append(f"the setting of {name(stage)} must be a StageSetting, got {setting!r}")
             continue
         probability = setting.probability
-        if probability is not None and not (
-            isinstance(probability, (int, float))
-            and not isinstance(probability, bool)
-            and 0.0 <= probability <= 1.0
-        ):
+        if probability is not None and not (is_amount(probability) and probability <= 1.0):
             problems.append(f"probability of {name(stage)} must lie in [0, 1], got {probability!r}")
     if problems:
         # Reachability on a broken graph would only add noise.

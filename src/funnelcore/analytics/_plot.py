@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from funnelcore._process import spellings_of
 from funnelcore.errors import MetricsInputError
 
 if TYPE_CHECKING:
@@ -92,8 +93,6 @@ def plot_conversion(
         title: the chart's title (default: "Leads that reached <stage>, by <by>").
     """
     rows = _rows(funnel, (by, "stage", "conversion_from_entry"))
-    from funnelcore._process import spellings_of
-
     # As SalesProcess.stage matches names: any case, a space or hyphen for an underscore.
     wanted = stage.strip().lower()
     chosen = [row for row in rows if wanted in spellings_of(str(row["stage"]))]
